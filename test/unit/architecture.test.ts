@@ -1,0 +1,73 @@
+// Enforces the module boundaries of style.md B4 by scanning import specifiers in src/**.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = join(import.meta.dirname, '..', '..', 'src');
+
+function listTs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+interface ImportRef {
+  readonly file: string;
+  readonly line: number;
+  readonly spec: string;
+  readonly typeOnly: boolean;
+}
+
+function importsOf(file: string): ImportRef[] {
+  const refs: ImportRef[] = [];
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((text, i) => {
+      const m = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/.exec(text);
+      const bare = /^\s*import\s+['"]([^'"]+)['"]/.exec(text);
+      const spec = m?.[3] ?? bare?.[1];
+      if (spec !== undefined) {
+        refs.push({ file: relative(SRC, file), line: i + 1, spec, typeOnly: m?.[2] !== undefined });
+      }
+    });
+  return refs;
+}
+
+/** The top-level area a relative import lands in, seen from `file`. */
+function areaOf(file: string, spec: string): string {
+  if (!spec.startsWith('.')) return spec.startsWith('node:') ? 'node' : 'package';
+  const target = join(file, '..', spec);
+  const first = target.split('/')[0] ?? '';
+  return first.endsWith('.js') ? 'root' : first;
+}
+
+const RULES: Record<string, (ref: ImportRef, area: string) => boolean> = {
+  core: (_r, area) => area === 'core' || area === 'root',
+  config: (_r, area) => !['runtime', 'http', 'cli'].includes(area),
+  runtime: (_r, area) => !['http', 'cli'].includes(area),
+  http: (r, area) => area !== 'cli' && (area !== 'runtime' || r.typeOnly),
+  cli: () => true,
+};
+
+describe('module boundaries', () => {
+  const violations: string[] = [];
+  for (const file of listTs(SRC)) {
+    const rel = relative(SRC, file);
+    const from = rel.includes('/') ? rel.split('/')[0]! : 'root';
+    for (const ref of importsOf(file)) {
+      const area = areaOf(rel, ref.spec);
+      const allowed = RULES[from]?.(ref, area) ?? true;
+      const importsCli = area === 'cli' && from !== 'cli' && rel !== 'main.ts';
+      if (!allowed || importsCli) violations.push(`src/${ref.file}:${ref.line}: ${from} imports ${ref.spec}`);
+    }
+  }
+
+  it('keeps src/core free of node:*, packages and other layers, and every layer within its imports', () => {
+    expect(violations).toEqual([]);
+  });
+
+  it('finds the imports it checks', () => {
+    const core = listTs(join(SRC, 'core')).flatMap(importsOf);
+    expect(core.length).toBeGreaterThan(0);
+  });
+});
