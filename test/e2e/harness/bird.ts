@@ -1,0 +1,260 @@
+// A real BIRD 2 as the BGP peer whose RIB the e2e tests read: config, start/stop by pid, and
+// parsers for `show route all` (routes with attributes) and `show protocols all` (import counters).
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { spawnDaemon, waitFor, type Daemon } from './processes.js';
+
+const execFileAsync = promisify(execFile);
+
+/** One passive BGP protocol: BIRD listens on `address:port` and accepts `neighbor` (ExaBGP's local address). */
+export interface BirdPeer {
+  /** BIRD protocol name, also what `routes()` groups by. */
+  name: string;
+  /** BIRD's local address; ExaBGP's `neighbor` address. */
+  address: string;
+  port: number;
+  /** ExaBGP's local address. */
+  neighbor: string;
+  asn: number;
+}
+
+export interface PeerRoute {
+  protocol: string;
+  prefix: string;
+  nextHop: string;
+  origin: 'igp' | 'egp' | 'incomplete';
+  /** As BIRD prints it: `65001 65002`, an AS_SET as `{65003 65004}`; '' when empty. */
+  asPath: string;
+  med?: number;
+  localPref?: number;
+  /** `N:M`, sorted by value. */
+  communities: string[];
+  /** `A:B:C`, sorted. */
+  largeCommunities: string[];
+  /** ExaBGP spelling where known (`target:65000:1`, `origin:65000:2`), else BIRD's text; sorted. */
+  extCommunities: string[];
+  atomicAggregate: boolean;
+  /** Any other `BGP.*` attribute, verbatim. */
+  other: Record<string, string>;
+}
+
+export interface ChannelCounters {
+  importUpdatesReceived: number;
+  importUpdatesAccepted: number;
+  importWithdrawsReceived: number;
+  importWithdrawsAccepted: number;
+}
+
+export interface ProtocolStats {
+  name: string;
+  /** `Established`, `Active`, `Passive`, ... (BIRD's BGP state). */
+  bgpState: string;
+  routesImported: number;
+  /** Sum over the ipv4 and ipv6 channels. */
+  counters: ChannelCounters;
+}
+
+export interface Bird {
+  readonly pid: number;
+  readonly ctlSocket: string;
+  readonly daemon: Daemon;
+  /** Run a birdc command (words as separate arguments); returns its stdout. */
+  birdc(...words: string[]): Promise<string>;
+  /** Routes of one protocol, or of every protocol when `protocol` is omitted. */
+  routes(protocol?: string): Promise<PeerRoute[]>;
+  stats(protocol: string): Promise<ProtocolStats>;
+  waitEstablished(protocol: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function renderBirdConfig(routerId: string, peers: readonly BirdPeer[]): string {
+  const protocols = peers.map(
+    (p) => `protocol bgp ${p.name} {
+  local ${p.address} port ${p.port} as ${p.asn};
+  neighbor ${p.neighbor} as ${p.asn};
+  passive on;
+  hold time 30;
+  ipv4 { import all; export none; };
+  ipv6 { import all; export none; };
+}
+`,
+  );
+  return `router id ${routerId};\nprotocol device { scan time 60; }\n${protocols.join('')}`;
+}
+
+/** Start `bird -f` with its control socket in `dir`; resolves once birdc answers. */
+export async function startBird(options: {
+  dir: string;
+  birdPath: string;
+  birdcPath: string;
+  routerId: string;
+  peers: readonly BirdPeer[];
+}): Promise<Bird> {
+  const conf = join(options.dir, 'bird.conf');
+  const ctlSocket = join(options.dir, 'bird.ctl');
+  writeFileSync(conf, renderBirdConfig(options.routerId, options.peers));
+  const daemon = spawnDaemon(options.birdPath, ['-f', '-c', conf, '-s', ctlSocket], {
+    logFile: join(options.dir, 'bird.log'),
+    expect: conf,
+  });
+  const birdc = async (...words: string[]): Promise<string> => {
+    const { stdout } = await execFileAsync(options.birdcPath, ['-s', ctlSocket, ...words], {
+      timeout: 20_000,
+      maxBuffer: 512 * 1024 * 1024,
+    });
+    return stdout;
+  };
+  await waitFor(
+    async () => daemon.isRunning() && (await birdc('show', 'status')).includes('Daemon is up'),
+    {
+      timeoutMs: 10_000,
+      what: 'bird control socket',
+    },
+  );
+  const stats = async (protocol: string) =>
+    parseProtocolStats(protocol, await birdc('show', 'protocols', 'all', protocol));
+  return {
+    pid: daemon.pid,
+    ctlSocket,
+    daemon,
+    birdc,
+    async routes(protocol?: string) {
+      const words = protocol === undefined ? [] : ['protocol', protocol];
+      return parseBirdRoutes(await birdc('show', 'route', 'all', ...words));
+    },
+    stats,
+    async waitEstablished(protocol: string, timeoutMs = 30_000) {
+      await waitFor(async () => (await stats(protocol)).bgpState === 'Established', {
+        timeoutMs,
+        what: `bird protocol ${protocol} established`,
+      });
+    },
+    stop: () => daemon.stop('SIGTERM', 5_000),
+  };
+}
+
+const EXT_TYPES: Record<string, string> = { rt: 'target', ro: 'origin' };
+
+function numbersIn(text: string): string[] {
+  return text.match(/\d+/g) ?? [];
+}
+
+/** `(65000,1) (65000,2)` → ['65000:1', '65000:2']; tuples of any arity. */
+function parseTuples(text: string): string[][] {
+  return [...text.matchAll(/\(([^)]*)\)/g)].map((m) =>
+    (m[1] ?? '').split(',').map((s) => s.trim()),
+  );
+}
+
+function compareCommunity(a: string, b: string): number {
+  const na = a.split(':').map(Number);
+  const nb = b.split(':').map(Number);
+  for (let i = 0; i < Math.max(na.length, nb.length); i++) {
+    const d = (na[i] ?? 0) - (nb[i] ?? 0);
+    if (d !== 0 && !Number.isNaN(d)) return d;
+  }
+  return a.localeCompare(b);
+}
+
+function applyAttribute(route: PeerRoute, key: string, value: string): void {
+  switch (key) {
+    case 'BGP.origin':
+      route.origin = value.toLowerCase() as PeerRoute['origin'];
+      break;
+    case 'BGP.as_path':
+      route.asPath = value.trim();
+      break;
+    case 'BGP.next_hop':
+      route.nextHop = value.trim().split(/\s+/)[0] ?? '';
+      break;
+    case 'BGP.med':
+      route.med = Number(value);
+      break;
+    case 'BGP.local_pref':
+      route.localPref = Number(value);
+      break;
+    case 'BGP.community':
+      route.communities = parseTuples(value)
+        .map((t) => t.join(':'))
+        .sort(compareCommunity);
+      break;
+    case 'BGP.large_community':
+      route.largeCommunities = parseTuples(value)
+        .map((t) => t.join(':'))
+        .sort(compareCommunity);
+      break;
+    case 'BGP.ext_community':
+      route.extCommunities = parseTuples(value)
+        .map(([type = '', ...rest]) => `${EXT_TYPES[type] ?? type}:${rest.join(':')}`)
+        .sort();
+      break;
+    case 'BGP.atomic_aggr':
+      route.atomicAggregate = true;
+      break;
+    default:
+      if (key.startsWith('BGP.')) route.other[key.slice(4)] = value.trim();
+  }
+}
+
+/**
+ * Parse `birdc show route all [protocol X]`. A route header is `PREFIX  unreachable [proto time from ip] ...`;
+ * a header with a blank prefix column is another route for the previous prefix; tab-indented
+ * `Key: value` lines are its attributes.
+ */
+export function parseBirdRoutes(text: string): PeerRoute[] {
+  const routes: PeerRoute[] = [];
+  let prefix = '';
+  let current: PeerRoute | undefined;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('BIRD ') || line.startsWith('Table ')) continue;
+    const attr = /^\s+([A-Za-z][\w.]*):\s?(.*)$/.exec(line);
+    if (attr !== null && current !== undefined) {
+      applyAttribute(current, attr[1] ?? '', attr[2] ?? '');
+      continue;
+    }
+    const header = /^(\S*)\s+.*?\[(\S+)\s/.exec(line);
+    if (header === null) continue;
+    if (header[1] !== undefined && header[1] !== '') prefix = header[1];
+    current = {
+      protocol: header[2] ?? '',
+      prefix,
+      nextHop: '',
+      origin: 'igp',
+      asPath: '',
+      communities: [],
+      largeCommunities: [],
+      extCommunities: [],
+      atomicAggregate: false,
+      other: {},
+    };
+    routes.push(current);
+  }
+  return routes;
+}
+
+/** Parse `birdc show protocols all NAME`: BGP state, imported routes, import counters (v4 + v6 summed). */
+export function parseProtocolStats(name: string, text: string): ProtocolStats {
+  const state = /BGP state:\s+(\S+)/.exec(text)?.[1] ?? 'unknown';
+  let routesImported = 0;
+  for (const m of text.matchAll(/Routes:\s+(\d+) imported/g)) routesImported += Number(m[1]);
+  const counters: ChannelCounters = {
+    importUpdatesReceived: 0,
+    importUpdatesAccepted: 0,
+    importWithdrawsReceived: 0,
+    importWithdrawsAccepted: 0,
+  };
+  // columns: received rejected filtered ignored accepted (withdraws print --- for filtered)
+  for (const m of text.matchAll(/Import updates:(.*)/g)) {
+    const n = numbersIn(m[1] ?? '');
+    counters.importUpdatesReceived += Number(n[0] ?? 0);
+    counters.importUpdatesAccepted += Number(n[n.length - 1] ?? 0);
+  }
+  for (const m of text.matchAll(/Import withdraws:(.*)/g)) {
+    const n = numbersIn(m[1] ?? '');
+    counters.importWithdrawsReceived += Number(n[0] ?? 0);
+    counters.importWithdrawsAccepted += Number(n[n.length - 1] ?? 0);
+  }
+  return { name, bgpState: state, routesImported, counters };
+}

@@ -1,0 +1,287 @@
+// One e2e rig: a temp dir, BIRD with two passive peers, ExaBGP dialling both, and the process under
+// test (our `run` through a wrapper script, or a line feeder for harness checks). Stops everything by pid.
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Binaries } from './binaries.js';
+import { MAIN_JS } from './binaries.js';
+import { startBird, type Bird } from './bird.js';
+import { startExabgp, type Exabgp, type ExabgpNeighbor } from './exabgp.js';
+import { isAlive, readPidFile, stopAll, stopPid, trackPid, waitFor } from './processes.js';
+
+export const ASN = 65000;
+
+/** A peer as the tests see it: BIRD protocol name, BIRD's address (= route target), ExaBGP's address. */
+export interface RigPeer {
+  protocol: string;
+  address: string;
+  exabgpAddress: string;
+  port: number;
+}
+
+/**
+ * Addresses and ports of a slot; each test file uses its own slot so files never collide:
+ * 127.0.<slot>.1/.2 (peer A: BIRD/ExaBGP), 127.0.<slot>.11/.12 (peer B), ports 12000+10*slot (+1).
+ * Slots in use: 1 and 8 harness, 2 run-files, 3 run-crash, 4 run-targets, 5 run-signals, 6 reserved (api),
+ * 7, 9-12 reserved (bench).
+ */
+export function slotPeers(slot: number): [RigPeer, RigPeer] {
+  if (!Number.isInteger(slot) || slot < 1 || slot > 250) throw new Error(`bad slot ${slot}`);
+  const port = 12_000 + slot * 10;
+  return [
+    { protocol: 'peer_a', address: `127.0.${slot}.1`, exabgpAddress: `127.0.${slot}.2`, port },
+    {
+      protocol: 'peer_b',
+      address: `127.0.${slot}.11`,
+      exabgpAddress: `127.0.${slot}.12`,
+      port: port + 1,
+    },
+  ];
+}
+
+export type ProcessSpec = { kind: 'reconciler'; args?: readonly string[] } | { kind: 'feeder' };
+
+export interface RigOptions {
+  slot: number;
+  /** Short name used in the temp dir name. */
+  name: string;
+  binaries: Binaries;
+  process: ProcessSpec;
+  encoder?: 'text' | 'json';
+  respawn?: boolean;
+  env?: Record<string, Record<string, string>>;
+  /** Wait for both sessions before returning (default true). */
+  waitEstablished?: boolean;
+}
+
+export interface Rig {
+  readonly dir: string;
+  readonly routesDir: string;
+  readonly stateDir: string;
+  readonly peers: readonly [RigPeer, RigPeer];
+  readonly bird: Bird;
+  readonly exabgp: Exabgp;
+  /** Pid of the process under test right now (from the wrapper's pid file), if running. */
+  processPid(): number | undefined;
+  /** Every pid the wrapper has written, one per (re)spawn. */
+  processStarts(): number[];
+  /** Wait until a process with a pid not in `known` is running; returns its pid. */
+  waitProcessStart(known?: readonly number[], timeoutMs?: number): Promise<number>;
+  /** Our process's stderr (pino JSON lines). */
+  stderrText(): string;
+  stderrJson(): Record<string, unknown>[];
+  /** Replace the extra arguments the wrapper passes to `run` on its next (re)spawn. */
+  setProcessArgs(args: readonly string[]): void;
+  /** Feeder only: append command lines for the feeder to write to ExaBGP. */
+  feed(lines: readonly string[]): void;
+  /** Feeder only: forget every fed line (a respawned feeder replays the command file from the start). */
+  clearFeed(): void;
+  /** Feeder only: the lines ExaBGP wrote back (acks, events), empty lines dropped. */
+  feederInput(): string[];
+  waitEstablished(timeoutMs?: number): Promise<void>;
+  /** Last lines of every log, for a failure report. */
+  diagnostics(lines?: number): string;
+  /** Keep the temp dir after stop() (call on failure). */
+  keepArtifacts(): void;
+  stop(): Promise<void>;
+}
+
+const FEEDER_JS = `// e2e line feeder: forwards new complete lines of a command file to stdout (ExaBGP),
+// appends everything ExaBGP writes on stdin to a file. Exits on stdin EOF.
+import fs from 'node:fs';
+const [commandFile, inputFile] = process.argv.slice(2);
+let offset = 0;
+let pending = '';
+setInterval(() => {
+  let size = 0;
+  try { size = fs.statSync(commandFile).size; } catch { return; }
+  if (size <= offset) return;
+  const fd = fs.openSync(commandFile, 'r');
+  const buf = Buffer.alloc(size - offset);
+  fs.readSync(fd, buf, 0, buf.length, offset);
+  fs.closeSync(fd);
+  offset = size;
+  pending += buf.toString('ascii');
+  const end = pending.lastIndexOf('\\n');
+  if (end >= 0) { process.stdout.write(pending.slice(0, end + 1)); pending = pending.slice(end + 1); }
+}, 50);
+process.stdin.on('data', (d) => fs.appendFileSync(inputFile, d));
+process.stdin.on('end', () => process.exit(0));
+`;
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `run` program for ExaBGP: records its pid, then execs node (extra args read at each spawn). */
+function writeWrapper(
+  dir: string,
+  binaries: Binaries,
+  spec: ProcessSpec,
+  paths: Record<string, string>,
+): string {
+  const wrapper = join(dir, 'process.sh');
+  const pidLines = `echo $$ > ${shellQuote(paths['pidFile'] ?? '')}\necho $$ >> ${shellQuote(paths['pidsFile'] ?? '')}\n`;
+  let exec: string;
+  if (spec.kind === 'feeder') {
+    writeFileSync(join(dir, 'feeder.mjs'), FEEDER_JS);
+    exec = `exec ${shellQuote(binaries.node)} ${shellQuote(join(dir, 'feeder.mjs'))} ${shellQuote(paths['commands'] ?? '')} ${shellQuote(paths['input'] ?? '')}`;
+  } else {
+    exec =
+      `exec ${shellQuote(binaries.node)} ${shellQuote(MAIN_JS)} run --routes ${shellQuote(paths['routes'] ?? '')}` +
+      ` --state-dir ${shellQuote(paths['state'] ?? '')} $(cat ${shellQuote(paths['args'] ?? '')})`;
+  }
+  writeFileSync(wrapper, `#!/bin/sh\n${pidLines}${exec} 2>>${shellQuote(paths['stderr'] ?? '')}\n`);
+  chmodSync(wrapper, 0o755);
+  return wrapper;
+}
+
+function tail(path: string, lines: number): string {
+  if (!existsSync(path)) return '(absent)';
+  return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
+}
+
+export async function startRig(options: RigOptions): Promise<Rig> {
+  const dir = mkdtempSync(join(tmpdir(), `e2e-${options.name}-`));
+  const routesDir = join(dir, 'routes.d');
+  const stateDir = join(dir, 'state');
+  mkdirSync(routesDir);
+  mkdirSync(stateDir);
+  const paths = {
+    pidFile: join(dir, 'process.pid'),
+    pidsFile: join(dir, 'process.pids'),
+    stderr: join(dir, 'process.stderr.log'),
+    commands: join(dir, 'commands.txt'),
+    input: join(dir, 'process.stdin.log'),
+    routes: routesDir,
+    state: stateDir,
+    args: join(dir, 'process.args'),
+  };
+  writeFileSync(paths.commands, '');
+  const setProcessArgs = (args: readonly string[]) =>
+    writeFileSync(paths.args, args.map(shellQuote).join(' '));
+  setProcessArgs(options.process.kind === 'reconciler' ? (options.process.args ?? []) : []);
+  const wrapper = writeWrapper(dir, options.binaries, options.process, paths);
+  const peers = slotPeers(options.slot);
+  const bird = await startBird({
+    dir,
+    birdPath: options.binaries.bird,
+    birdcPath: options.binaries.birdc,
+    routerId: peers[0].address,
+    peers: peers.map((p) => ({
+      name: p.protocol,
+      address: p.address,
+      port: p.port,
+      neighbor: p.exabgpAddress,
+      asn: ASN,
+    })),
+  });
+  const neighbors: ExabgpNeighbor[] = peers.map((p) => ({
+    peerAddress: p.address,
+    localAddress: p.exabgpAddress,
+    asn: ASN,
+    port: p.port,
+  }));
+  const exabgp = startExabgp({
+    dir,
+    exabgpPath: options.binaries.exabgp,
+    neighbors,
+    processRun: wrapper,
+    ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
+    ...(options.respawn === undefined ? {} : { respawn: options.respawn }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
+  let keep = false;
+  const processStarts = () =>
+    existsSync(paths.pidsFile)
+      ? readFileSync(paths.pidsFile, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map(Number)
+      : [];
+  const rig: Rig = {
+    dir,
+    routesDir,
+    stateDir,
+    peers,
+    bird,
+    exabgp,
+    processPid() {
+      const pid = readPidFile(paths.pidFile);
+      return pid !== undefined && isAlive(pid, dir) ? pid : undefined;
+    },
+    processStarts,
+    async waitProcessStart(known = [], timeoutMs = 20_000) {
+      const pid = await waitFor(
+        () => {
+          const pid = readPidFile(paths.pidFile);
+          return pid !== undefined && !known.includes(pid) && isAlive(pid, dir) ? pid : undefined;
+        },
+        { timeoutMs, what: 'the process under test to start' },
+      );
+      trackPid(pid, dir);
+      return pid;
+    },
+    stderrText: () => (existsSync(paths.stderr) ? readFileSync(paths.stderr, 'utf8') : ''),
+    stderrJson() {
+      return rig
+        .stderrText()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        });
+    },
+    setProcessArgs,
+    feed(lines) {
+      appendFileSync(paths.commands, lines.map((l) => `${l}\n`).join(''));
+    },
+    clearFeed() {
+      writeFileSync(paths.commands, '');
+    },
+    feederInput() {
+      if (!existsSync(paths.input)) return [];
+      return readFileSync(paths.input, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+    },
+    async waitEstablished(timeoutMs = 30_000) {
+      await Promise.all(peers.map((p) => bird.waitEstablished(p.protocol, timeoutMs)));
+    },
+    diagnostics(lines = 40) {
+      return [
+        `artifacts: ${dir}`,
+        `--- process stderr (last ${lines}) ---\n${tail(paths.stderr, lines)}`,
+        `--- exabgp log (last ${lines}) ---\n${tail(exabgp.logFile, lines)}`,
+        `--- bird log (last ${lines}) ---\n${tail(join(dir, 'bird.log'), lines)}`,
+      ].join('\n');
+    },
+    keepArtifacts() {
+      keep = true;
+    },
+    async stop() {
+      await exabgp.stop();
+      // the cmdline of our process (and of its wrapper) contains the unique temp dir: no pid-reuse accidents
+      for (const pid of processStarts()) await stopPid(pid, dir, { graceMs: 2_000 });
+      await bird.stop();
+      await stopAll();
+      if (keep) process.stderr.write(`e2e artifacts kept in ${dir}\n`);
+      else rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  if (options.waitEstablished !== false) await rig.waitEstablished();
+  return rig;
+}
