@@ -1,0 +1,238 @@
+// The only stdout writer in `run`: one ASCII command per line, back-pressure (`drain`), a bounded
+// window of unacknowledged lines matched FIFO to ExaBGP's `done`/`error`, an ack timeout, and
+// EPIPE as a terminal "ExaBGP is gone". It never writes anything but the lines it is given.
+import type { Writable } from 'node:stream';
+import { bug, ReconcilerError } from '../errors.js';
+import type { Clock, TimerHandle } from './clock.js';
+
+/** How a written line ended: acknowledged, rejected, never answered, pipe gone, or ack off. */
+export type AckOutcome = 'done' | 'error' | 'timeout' | 'closed' | 'written';
+
+export interface WriterOptions {
+  /** ExaBGP answers `done`/`error` (exabgp.api.ack=true). Off: a line is settled once written. */
+  readonly ack: boolean;
+  readonly maxInFlightLines: number;
+  /** Byte budget of unacknowledged lines; one line larger than the budget is still allowed alone. */
+  readonly maxInFlightBytes: number;
+  /** No ack progress for this long while lines are outstanding: they all time out. */
+  readonly ackTimeoutMs: number;
+  /** After a timeout, stdin must be free of acks this long before the next line (stale acks). */
+  readonly quietAfterTimeoutMs: number;
+}
+
+export interface SentLine {
+  readonly ack: Promise<AckOutcome>;
+}
+
+export interface WriterStats {
+  linesWritten: number;
+  bytesWritten: number;
+  acksDone: number;
+  acksError: number;
+  timeouts: number;
+  unmatchedAcks: number;
+}
+
+interface Outstanding {
+  readonly bytes: number;
+  readonly resolve: (outcome: AckOutcome) => void;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+export class ExabgpWriter {
+  readonly stats: WriterStats = {
+    linesWritten: 0,
+    bytesWritten: 0,
+    acksDone: 0,
+    acksError: 0,
+    timeouts: 0,
+    unmatchedAcks: 0,
+  };
+  private readonly outstanding: Outstanding[] = [];
+  private outstandingBytes = 0;
+  private lastProgress = 0;
+  private quietUntil = 0;
+  private timer: TimerHandle | undefined;
+  private closedReason: string | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly options: WriterOptions,
+    private readonly clock: Clock,
+  ) {
+    stream.on('error', (err: NodeJS.ErrnoException) =>
+      this.close(`stdout ${err.code ?? err.message}`),
+    );
+    stream.on('close', () => this.close('stdout closed'));
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  get inFlight(): number {
+    return this.outstanding.length;
+  }
+
+  get ackEnabled(): boolean {
+    return this.options.ack;
+  }
+
+  /**
+   * Write one command once the window has room, waiting for `drain` if the pipe is full. The
+   * returned `ack` settles on ExaBGP's answer. Throws E_EXABGP_PIPE_CLOSED once ExaBGP is gone.
+   */
+  async write(text: string): Promise<SentLine> {
+    if (!PRINTABLE_ASCII.test(text))
+      throw bug(`refusing to write a non-command line ${JSON.stringify(text)}`);
+    const bytes = text.length + 1;
+    // No await between the room check and track(): concurrent writers must not overfill the window.
+    while (!this.canWriteNow(bytes)) await this.changed(this.quietLeft());
+    const ok = this.stream.write(`${text}\n`);
+    this.stats.linesWritten += 1;
+    this.stats.bytesWritten += bytes;
+    const ack = this.options.ack ? this.track(bytes) : Promise.resolve<AckOutcome>('written');
+    if (!ok) await this.waitForDrain();
+    return { ack };
+  }
+
+  /** Feed ExaBGP's `done` (true) or `error` (false) from the reader. */
+  handleAck(ok: boolean): void {
+    const head = this.outstanding.shift();
+    const now = this.clock.now();
+    if (head === undefined) {
+      // A late ack for a line that already timed out: keep quiet before writing again.
+      this.stats.unmatchedAcks += 1;
+      if (this.quietUntil > 0) this.quietUntil = now + this.options.quietAfterTimeoutMs;
+      return;
+    }
+    this.outstandingBytes -= head.bytes;
+    this.lastProgress = now;
+    if (ok) this.stats.acksDone += 1;
+    else this.stats.acksError += 1;
+    head.resolve(ok ? 'done' : 'error');
+    this.rearm();
+    this.wake();
+  }
+
+  /** Resolve once no line awaits an ack, or after `timeoutMs`; true when idle. */
+  async waitIdle(timeoutMs: number): Promise<boolean> {
+    const deadline = this.clock.now() + timeoutMs;
+    while (this.outstanding.length > 0 && !this.closed) {
+      const left = deadline - this.clock.now();
+      if (left <= 0) return false;
+      await this.changed(left);
+    }
+    return this.outstanding.length === 0;
+  }
+
+  /** Stop for good (stdin EOF, shutdown notice, EPIPE): outstanding lines settle as `closed`. */
+  close(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    this.settleAll('closed');
+  }
+
+  private track(bytes: number): Promise<AckOutcome> {
+    return new Promise<AckOutcome>((resolve) => {
+      if (this.outstanding.length === 0) this.lastProgress = this.clock.now();
+      this.outstanding.push({ bytes, resolve });
+      this.outstandingBytes += bytes;
+      if (this.timer === undefined) this.rearm();
+    });
+  }
+
+  private rearm(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.outstanding.length === 0) return;
+    const due = this.lastProgress + this.options.ackTimeoutMs - this.clock.now();
+    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, due));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (this.outstanding.length === 0) return;
+    if (this.clock.now() - this.lastProgress < this.options.ackTimeoutMs) return this.rearm();
+    // Some bad lines get no ack at all (exabgp-api.md §5). We cannot tell which one, so every
+    // outstanding line is abandoned (left pending in the ledger) and stale acks are drained.
+    this.stats.timeouts += this.outstanding.length;
+    this.quietUntil = this.clock.now() + this.options.quietAfterTimeoutMs;
+    this.settleAll('timeout');
+  }
+
+  private settleAll(outcome: AckOutcome): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const all = this.outstanding.splice(0);
+    this.outstandingBytes = 0;
+    for (const o of all) o.resolve(outcome);
+    this.wake();
+  }
+
+  private hasRoom(bytes: number): boolean {
+    if (!this.options.ack || this.outstanding.length === 0) return true;
+    return (
+      this.outstanding.length < this.options.maxInFlightLines &&
+      this.outstandingBytes + bytes <= this.options.maxInFlightBytes
+    );
+  }
+
+  private quietLeft(): number | undefined {
+    const left = this.quietUntil - this.clock.now();
+    return left > 0 ? left : undefined;
+  }
+
+  private canWriteNow(bytes: number): boolean {
+    this.assertOpen();
+    if (this.quietLeft() !== undefined) return false;
+    this.quietUntil = 0;
+    return this.hasRoom(bytes);
+  }
+
+  private waitForDrain(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
+  }
+
+  /** Resolve on the next state change (ack, timeout, close), or after `ms`. */
+  private changed(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: TimerHandle | undefined;
+      const wake = (): void => {
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(wake);
+      if (ms !== undefined) {
+        timer = this.clock.setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== wake);
+          resolve();
+        }, ms);
+      }
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private assertOpen(): void {
+    if (this.closedReason !== undefined) {
+      throw new ReconcilerError('E_EXABGP_PIPE_CLOSED', `exabgp is gone (${this.closedReason})`);
+    }
+  }
+}
