@@ -38,6 +38,8 @@ export interface Exabgp {
   logText(): string;
   /** Stop by pid (SIGTERM, then SIGKILL after `graceMs`). */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+  /** Start a new instance with the same files (after stop()). */
+  start(): Promise<void>;
   /** Stop, then start a new instance with the same files. */
   restart(): Promise<void>;
 }
@@ -126,6 +128,11 @@ export function startExabgp(options: ExabgpOptions): Exabgp {
     isRunning: () => daemon.isRunning(),
     logText: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     stop,
+    async start() {
+      if (daemon.isRunning()) throw new Error('exabgp is already running');
+      launch();
+      await waitFor(() => daemon.isRunning(), { timeoutMs: 5_000, what: 'exabgp started' });
+    },
     async restart() {
       await stop();
       launch();

@@ -76,6 +76,16 @@ export function describePeerRoute(r: Omit<PeerRoute, 'protocol' | 'other'>): str
   return parts.join(' ');
 }
 
+/** Well-known communities as BIRD prints them (numerically). */
+const WELL_KNOWN: Record<string, string> = {
+  'no-export': '65535:65281',
+  'no-advertise': '65535:65282',
+  'no-export-subconfed': '65535:65283',
+  nopeer: '65535:65284',
+  'no-peer': '65535:65284',
+  blackhole: '65535:666',
+};
+
 const sortNumeric = (list: readonly string[]) =>
   [...list].sort((a, b) => {
     const na = a.split(':').map(Number);
@@ -88,7 +98,8 @@ const sortNumeric = (list: readonly string[]) =>
   });
 
 /**
- * The routes `peerAddress` must hold for these desired entries. iBGP session: the as-path is sent
+ * The routes `peerAddress` must hold for these desired entries (an entry that names this neighbor
+ * overrides a `*` entry for the same prefix). iBGP session: the as-path is sent
  * as given (empty when absent), a missing local-preference reads as BIRD's default 100, origin igp.
  */
 export function expectedPeerRoutes(
@@ -96,8 +107,10 @@ export function expectedPeerRoutes(
   peerAddress: string,
 ): Map<string, string> {
   const expected = new Map<string, string>();
-  for (const route of routes) {
-    if (route.neighbors !== undefined && !route.neighbors.includes(peerAddress)) continue;
+  // targets layer (design.md §3): an entry for this neighbor wins over a `*` entry for the prefix
+  const wildcard = routes.filter((r) => r.neighbors === undefined);
+  const specific = routes.filter((r) => r.neighbors?.includes(peerAddress) === true);
+  for (const route of [...wildcard, ...specific]) {
     const prefixes = route.prefixes ?? (route.prefix === undefined ? [] : [route.prefix]);
     for (const prefix of prefixes) {
       const line = describePeerRoute({
@@ -107,7 +120,9 @@ export function expectedPeerRoutes(
         asPath: (route.asPath ?? []).join(' '),
         ...(route.med === undefined ? {} : { med: route.med }),
         localPref: route.localPref ?? 100,
-        communities: sortNumeric(route.communities ?? []),
+        communities: sortNumeric([
+          ...new Set((route.communities ?? []).map((c) => WELL_KNOWN[c] ?? c)),
+        ]),
         largeCommunities: sortNumeric(route.largeCommunities ?? []),
         extCommunities: [...(route.extCommunities ?? [])].sort(),
         atomicAggregate: false,
