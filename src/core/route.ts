@@ -79,10 +79,23 @@ export type RouteSet = ReadonlyMap<RouteKey, Route>;
  * The identity of a route in ExaBGP's adj-rib-out (plus our target).
  * @example routeKey(r) // '* ipv4 unicast 10.0.0.0/24'
  */
-export function routeKey(r: Pick<Route, 'target' | 'afi' | 'safi' | 'rd' | 'prefix' | 'pathInformation'>): RouteKey {
+export function routeKey(
+  r: Pick<Route, 'target' | 'afi' | 'safi' | 'rd' | 'prefix' | 'pathInformation'>,
+): RouteKey {
   const rd = r.rd === undefined ? '' : ` rd ${r.rd}`;
   const pi = r.pathInformation === undefined ? '' : ` path-information ${r.pathInformation}`;
   return `${r.target} ${r.afi} ${r.safi}${rd} ${r.prefix}${pi}`;
+}
+
+/**
+ * The identity of a route inside one neighbor's adj-rib-out: its key without the target.
+ * Routes of different targets with the same rib key are the same entry at a shared neighbor.
+ * @example ribKey(r) // 'ipv4 unicast 10.0.0.0/24'
+ */
+export function ribKey(
+  r: Pick<Route, 'target' | 'afi' | 'safi' | 'rd' | 'prefix' | 'pathInformation'>,
+): string {
+  return routeKey(r).slice(r.target.length + 1);
 }
 
 /** `ipv4 unicast`: the ExaBGP family name. */
@@ -111,7 +124,8 @@ export function encodeAttributes(a: RouteAttributes): string {
   if (a.med !== undefined) s += ` med ${a.med}`;
   if (a.localPreference !== undefined) s += ` local-preference ${a.localPreference}`;
   if (a.atomicAggregate === true) s += ' atomic-aggregate';
-  if (a.aggregator !== undefined) s += ` aggregator ( ${a.aggregator.asn}:${a.aggregator.address} )`;
+  if (a.aggregator !== undefined)
+    s += ` aggregator ( ${a.aggregator.asn}:${a.aggregator.address} )`;
   s += list('community', a.community);
   if (a.originatorId !== undefined) s += ` originator-id ${a.originatorId}`;
   s += list('cluster-list', a.clusterList);
@@ -178,4 +192,85 @@ export function compareRoutes(a: Route, b: Route): number {
     cmp(prefixSortKey(a.prefix), prefixSortKey(b.prefix)) ||
     (a.pathInformation ?? -1) - (b.pathInformation ?? -1)
   );
+}
+
+/** Parse the numeric address of a canonical prefix into three 48-bit-safe words, then the length. */
+function prefixWords(prefix: string, out: Float64Array, at: number): void {
+  const slash = prefix.indexOf('/');
+  const end = slash < 0 ? prefix.length : slash;
+  const len = slash < 0 ? 0 : Number(prefix.slice(slash + 1));
+  if (prefix.indexOf(':') < 0) {
+    let addr = 0;
+    let octet = 0;
+    for (let i = 0; i < end; i += 1) {
+      const c = prefix.charCodeAt(i);
+      if (c === 46) {
+        addr = addr * 256 + octet;
+        octet = 0;
+      } else octet = octet * 10 + (c - 48);
+    }
+    out[at] = addr * 256 + octet;
+    out[at + 1] = 0;
+    out[at + 2] = len;
+    return;
+  }
+  const g = ipv6Groups(prefix.slice(0, end));
+  out[at] = (g[0] * 65536 + g[1]) * 65536 + g[2];
+  out[at + 1] = (g[3] * 65536 + g[4]) * 65536 + g[5];
+  out[at + 2] = (g[6] * 65536 + g[7]) * 256 + len;
+}
+
+function ipv6Groups(
+  addr: string,
+): [number, number, number, number, number, number, number, number] {
+  const [head = '', tail] = addr.split('::');
+  const parse = (s: string): number[] => (s === '' ? [] : s.split(':').map((h) => parseInt(h, 16)));
+  const h = parse(head);
+  const t = tail === undefined ? [] : parse(tail);
+  const all = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
+  return [
+    all[0] ?? 0,
+    all[1] ?? 0,
+    all[2] ?? 0,
+    all[3] ?? 0,
+    all[4] ?? 0,
+    all[5] ?? 0,
+    all[6] ?? 0,
+    all[7] ?? 0,
+  ];
+}
+
+/**
+ * Sort items by their route in compareRoutes order; returns a new array. Decorates each route
+ * once (group rank, address words, path id in typed arrays), so a million routes sort in well
+ * under a second, where compareRoutes per comparison would take several.
+ * @example sortRoutesBy(updates, (u) => u.after)
+ */
+export function sortRoutesBy<T>(items: readonly T[], routeOf: (item: T) => Route): T[] {
+  const n = items.length;
+  const groupOf = new Int32Array(n);
+  const words = new Float64Array(n * 4);
+  const groups = new Map<string, number>();
+  items.forEach((item, i) => {
+    const r = routeOf(item);
+    const g = `${r.target}\0${r.afi}\0${r.safi}\0${r.rd ?? ''}`;
+    let id = groups.get(g);
+    if (id === undefined) groups.set(g, (id = groups.size));
+    groupOf[i] = id;
+    prefixWords(r.prefix, words, i * 4);
+    words[i * 4 + 3] = r.pathInformation ?? -1;
+  });
+  const rank = new Int32Array(groups.size);
+  [...groups.keys()].sort(cmp).forEach((g, i) => (rank[groups.get(g) ?? 0] = i));
+  const order = Array.from({ length: n }, (_, i) => i);
+  const w = (i: number, k: number): number => words[i * 4 + k] ?? 0;
+  order.sort(
+    (a, b) =>
+      (rank[groupOf[a] ?? 0] ?? 0) - (rank[groupOf[b] ?? 0] ?? 0) ||
+      w(a, 0) - w(b, 0) ||
+      w(a, 1) - w(b, 1) ||
+      w(a, 2) - w(b, 2) ||
+      w(a, 3) - w(b, 3),
+  );
+  return order.map((i) => items[i] as T);
 }

@@ -1,0 +1,295 @@
+// Plan → ExaBGP 4.2 text API lines (design.md §4, exabgp-api.md §2-3). Pure: returns strings and
+// what the ledger does on each line's `done`; never writes. Nothing here emits a non-ASCII byte.
+import { bug } from '../errors.js';
+import { replacedWithdrawKeys, type Plan } from './plan.js';
+import {
+  ALL_NEIGHBORS,
+  ribKey,
+  routeKey,
+  compareRoutes,
+  type Route,
+  type RouteKey,
+} from './route.js';
+
+/**
+ * One ExaBGP command and its ledger effect. Before writing, mark the keys of `routes` and of
+ * `touches` pending. On `done`: `set` stores `routes` (key → value), `remove` deletes their keys,
+ * `none` (a re-assert) keeps the ledger value; each clears the pending mark of its `routes` keys.
+ */
+export interface CommandLine {
+  /** The command, without the terminating `\n`. */
+  readonly text: string;
+  readonly routes: readonly Route[];
+  readonly commit: 'set' | 'remove' | 'none';
+  /**
+   * Only on `*` lines: keys of neighbor-specific routes whose entry this line overwrites in
+   * ExaBGP. Mark them pending before writing and do NOT clear them on this line's `done`: a later
+   * line of the same plan whose `routes` hold the key (its re-assert, announce, replace or
+   * withdraw) settles each. A crash in between then leaves them pending, so they get re-sent.
+   */
+  readonly touches?: readonly RouteKey[];
+}
+
+export interface EncodeOptions {
+  /** Group routes into `announce attributes ... nlri` / `withdraw attributes nlri` lines (default true). */
+  readonly bulk?: boolean;
+  /** Upper bound on a bulk line's length in bytes (default 64 KiB; ExaBGP 5 rejects lines over 1 MiB). */
+  readonly maxLineBytes?: number;
+  /** Upper bound on prefixes per bulk line (default 500). */
+  readonly maxPrefixesPerLine?: number;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+export const DEFAULT_MAX_PREFIXES_PER_LINE = 500;
+
+type Action = 'announce' | 'withdraw';
+
+/** One route to put on the wire: `wire` gives the text (and selector), `route` the ledger entry. */
+interface Item {
+  readonly wire: Route;
+  readonly route: Route;
+}
+
+function selector(r: Route): string {
+  return r.target === ALL_NEIGHBORS ? '' : `neighbor ${r.target} `;
+}
+
+function rdText(r: Route): string {
+  return r.rd === undefined ? '' : ` rd ${r.rd}`;
+}
+
+/** The family of a withdraw comes from its tokens: `rd` → mpls-vpn, else `label` → nlri-mpls. */
+function withdrawFamilyText(r: Route): string {
+  if (r.safi === 'mpls-vpn') return rdText(r);
+  if (r.safi !== 'nlri-mpls') return '';
+  const label = r.attributes.label;
+  if (label === undefined || label.length === 0)
+    throw bug(`nlri-mpls route without label: ${routeKey(r)}`);
+  return ` label [ ${label.join(' ')} ]`;
+}
+
+/**
+ * One `announce route` / `withdraw route` line for one route, with its neighbor selector.
+ * @example
+ * encodeRoute('announce', r) // 'neighbor 192.0.2.1 announce route 10.0.0.0/24 next-hop 192.0.2.254'
+ * encodeRoute('withdraw', r) // 'neighbor 192.0.2.1 withdraw route 10.0.0.0/24'
+ */
+export function encodeRoute(action: Action, route: Route): string {
+  const pi =
+    route.pathInformation === undefined ? '' : ` path-information ${route.pathInformation}`;
+  const head = `${selector(route)}${action} route ${route.prefix}`;
+  if (action === 'withdraw') return `${head}${withdrawFamilyText(route)}${pi}`;
+  if (route.safi === 'nlri-mpls' && route.attributes.label === undefined) {
+    throw bug(`nlri-mpls route without label: ${routeKey(route)}`);
+  }
+  return `${head}${rdText(route)}${pi} ${route.value}`;
+}
+
+/** ExaBGP takes the safi of a whole bulk line from its last prefix: keep 224/4 out of bulk lines. */
+function isMulticastV4(r: Route): boolean {
+  if (r.afi !== 'ipv4') return false;
+  const first = parseInt(r.prefix, 10);
+  return first >= 224 && first <= 239;
+}
+
+/** Routes share a line when selector, family and value match (value first: a shared string). */
+function groupKeys(action: Action, r: Route, index: number, bulk: boolean): [string, string] {
+  if (!bulk || r.pathInformation !== undefined || isMulticastV4(r)) return ['', `single ${index}`];
+  const family = `${r.target} ${r.afi} ${r.safi}${rdText(r)}`;
+  return action === 'announce' ? [r.value, family] : ['', `${family}${withdrawFamilyText(r)}`];
+}
+
+/** Words ExaBGP dispatches on by substring (exabgp-api.md §2.1, §12.7), or that end a statement. */
+const UNSAFE =
+  /[^ -~]|[#;{}]|(?:^| )(?:version|teardown|shutdown|restart|reset|reload|help|crash|show|clear|flush|watchdog|name|split|withdraw|announce)(?: |$)/;
+
+interface Context {
+  readonly maxBytes: number;
+  readonly maxPrefixes: number;
+  readonly touches: ReadonlyMap<string, readonly RouteKey[]>;
+  readonly checked: Set<string>;
+  readonly out: CommandLine[];
+}
+
+function push(
+  ctx: Context,
+  text: string,
+  items: readonly Item[],
+  commit: CommandLine['commit'],
+): void {
+  const routes = items.map((i) => i.route);
+  const first = items[0];
+  if (first === undefined) throw bug('empty command line');
+  if (first.wire.target !== ALL_NEIGHBORS || ctx.touches.size === 0) {
+    ctx.out.push({ text, routes, commit });
+    return;
+  }
+  const touches = items.flatMap((i) => ctx.touches.get(ribKey(i.wire)) ?? []);
+  ctx.out.push(touches.length > 0 ? { text, routes, commit, touches } : { text, routes, commit });
+}
+
+function checkValue(ctx: Context, value: string): void {
+  if (ctx.checked.has(value)) return;
+  if (UNSAFE.test(value)) throw bug(`unsafe attribute text for ExaBGP: ${JSON.stringify(value)}`);
+  ctx.checked.add(value);
+}
+
+function bulkHead(action: Action, r: Route): string {
+  if (action === 'withdraw')
+    return `${selector(r)}withdraw attributes${withdrawFamilyText(r)} nlri`;
+  return `${selector(r)}announce attributes ${r.value}${rdText(r)} nlri`;
+}
+
+/** Emit one group (same selector, family and value) as bulk lines within the caps. */
+function emitGroup(
+  ctx: Context,
+  action: Action,
+  group: readonly Item[],
+  commit: CommandLine['commit'],
+): void {
+  const first = group[0];
+  if (first === undefined) return;
+  if (action === 'announce') checkValue(ctx, first.wire.value);
+  const head = bulkHead(action, first.wire);
+  let start = 0;
+  while (start < group.length) {
+    let end = start;
+    let bytes = head.length;
+    while (end < group.length && end - start < ctx.maxPrefixes) {
+      const item = group[end];
+      if (item === undefined) break;
+      const next = bytes + 1 + item.wire.prefix.length;
+      if (next > ctx.maxBytes && end > start) break;
+      bytes = next;
+      end += 1;
+    }
+    const chunk = group.slice(start, end);
+    const only = chunk.length === 1 ? chunk[0] : undefined;
+    const text =
+      only !== undefined
+        ? encodeRoute(action, only.wire)
+        : `${head} ${chunk.map((i) => i.wire.prefix).join(' ')}`;
+    push(ctx, text, chunk, commit);
+    start = end;
+  }
+}
+
+function emitItems(
+  ctx: Context,
+  action: Action,
+  items: readonly Item[],
+  commit: CommandLine['commit'],
+  bulk: boolean,
+): void {
+  const index = new Map<string, Map<string, Item[]>>();
+  const groups: Item[][] = [];
+  items.forEach((item, i) => {
+    const [outer, inner] = groupKeys(action, item.wire, i, bulk);
+    let byFamily = index.get(outer);
+    if (byFamily === undefined) index.set(outer, (byFamily = new Map<string, Item[]>()));
+    const group = byFamily.get(inner);
+    if (group !== undefined) group.push(item);
+    else {
+      const created = [item];
+      byFamily.set(inner, created);
+      groups.push(created);
+    }
+  });
+  for (const group of groups) emitGroup(ctx, action, group, commit);
+}
+
+/** rib key → keys of the neighbor-specific routes in the plan, for `*` lines' `touches`. */
+function indexNeighborRoutes(plan: Plan): Map<string, RouteKey[]> {
+  const index = new Map<string, RouteKey[]>();
+  const add = (r: Route): void => {
+    if (r.target === ALL_NEIGHBORS) return;
+    const rk = ribKey(r);
+    const keys = index.get(rk);
+    if (keys === undefined) index.set(rk, [routeKey(r)]);
+    else if (!keys.includes(routeKey(r))) keys.push(routeKey(r));
+  };
+  plan.announce.forEach(add);
+  plan.update.forEach((u) => add(u.after));
+  plan.withdraw.forEach(add);
+  plan.reassert.forEach((r) => add(r.route));
+  return index;
+}
+
+/**
+ * The plan as ExaBGP commands, make-before-break: announces and updates (every `*` line before
+ * any neighbor line), then withdraws, then re-asserts. Routes sharing selector, family and value
+ * (without path-information) share one bulk line, capped by prefixes and bytes; a group of one
+ * is a plain `announce route` line. Deterministic for a given plan.
+ * @example
+ * encodePlan(plan).map((l) => l.text);
+ * // ['announce attributes next-hop 192.0.2.254 nlri 10.0.0.0/24 10.0.1.0/24', 'withdraw route 10.9.0.0/24']
+ */
+export function encodePlan(plan: Plan, options: EncodeOptions = {}): CommandLine[] {
+  const bulk = options.bulk ?? true;
+  const ctx: Context = {
+    maxBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    maxPrefixes: Math.max(1, options.maxPrefixesPerLine ?? DEFAULT_MAX_PREFIXES_PER_LINE),
+    touches: indexNeighborRoutes(plan),
+    checked: new Set(),
+    out: [],
+  };
+  const sent = mergeSorted(
+    plan.announce,
+    plan.update.map((u) => u.after),
+  );
+  emitItems(ctx, 'announce', sent.map(same), 'set', bulk);
+  const replaced = replacedWithdrawKeys(plan);
+  const gone =
+    replaced.size === 0 ? plan.withdraw : plan.withdraw.filter((r) => !replaced.has(routeKey(r)));
+  emitItems(ctx, 'withdraw', gone.map(same), 'remove', bulk);
+  const again: Item[] = [];
+  const replaces: Item[] = [];
+  const withdrawn = new Map(
+    replaced.size === 0 ? [] : plan.withdraw.map((r) => [routeKey(r), r] as const),
+  );
+  for (const r of plan.reassert) {
+    if (r.reason === 'after-all-neighbors-command') {
+      again.push(same(r.route));
+      continue;
+    }
+    const route = withdrawn.get(routeKey(r.route));
+    if (route === undefined) throw bug(`replace without a withdraw: ${routeKey(r.route)}`);
+    replaces.push({ wire: r.route, route });
+  }
+  emitItems(ctx, 'announce', again, 'none', bulk);
+  emitItems(ctx, 'announce', replaces, 'remove', bulk);
+  return ctx.out;
+}
+
+/** Merge two lists already in compareRoutes order (the plan's announce and update lists). */
+function mergeSorted(a: readonly Route[], b: readonly Route[]): readonly Route[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out: Route[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && compareRoutes(x, y) <= 0)) {
+      out.push(x as Route);
+      i += 1;
+    } else {
+      out.push(y);
+      j += 1;
+    }
+  }
+  return out;
+}
+
+function same(route: Route): Item {
+  return { wire: route, route };
+}
+
+/**
+ * Only the command texts of encodePlan (what `plan --format commands` prints, without `\n`).
+ * @example encodePlanText(plan).join('\n')
+ */
+export function encodePlanText(plan: Plan, options: EncodeOptions = {}): string[] {
+  return encodePlan(plan, options).map((l) => l.text);
+}

@@ -1,0 +1,100 @@
+// The mass-withdraw guard (design.md §6): a pure verdict on a plan. It never changes the plan;
+// callers decide what a tripped verdict means (`plan` exits 3, `run` waits for confirmation).
+import { ReconcilerError } from '../errors.js';
+import { replacedWithdrawKeys, type Plan } from './plan.js';
+import { routeKey } from './route.js';
+
+export interface GuardPolicy {
+  /** Trip when more than this many routes are withdrawn. */
+  readonly maxWithdrawCount?: number;
+  /** Trip when more than this share (0..1) of the announced routes is withdrawn. */
+  readonly maxWithdrawShare?: number;
+  /** The share limit applies only when at least this many routes are announced. */
+  readonly minAnnouncedForShare: number;
+}
+
+/** Withdrawing every announced route always trips; so does more than half when more than 10 are announced. */
+export const DEFAULT_GUARD_POLICY: GuardPolicy = Object.freeze({
+  maxWithdrawShare: 0.5,
+  minAnnouncedForShare: 11,
+});
+
+export interface GuardVerdict {
+  readonly tripped: boolean;
+  /** Lowercase sentence naming the numbers and the limit, also when not tripped. */
+  readonly reason: string;
+  readonly withdrawCount: number;
+  readonly announcedCount: number;
+}
+
+/**
+ * Parse a `--max-withdraw` value: a count (`100`) or a percentage (`25%`). An explicit share
+ * applies whatever the number of announced routes.
+ * @throws ReconcilerError E_USAGE when the text is neither
+ * @example parseGuardLimit('25%') // { maxWithdrawShare: 0.25, minAnnouncedForShare: 1 }
+ */
+export function parseGuardLimit(text: string): GuardPolicy {
+  const share = /^(\d{1,3}(?:\.\d+)?)%$/.exec(text);
+  if (share?.[1] !== undefined) {
+    const percent = Number(share[1]);
+    if (percent <= 100) return { maxWithdrawShare: percent / 100, minAnnouncedForShare: 1 };
+  } else if (/^\d{1,9}$/.test(text)) {
+    return { maxWithdrawCount: Number(text), minAnnouncedForShare: 1 };
+  }
+  throw new ReconcilerError(
+    'E_USAGE',
+    `invalid withdraw limit "${text}": expected a route count such as 100 or a percentage such as 25%`,
+  );
+}
+
+function percent(share: number): string {
+  return `${Number((share * 100).toFixed(1))}%`;
+}
+
+/**
+ * Decide whether a plan withdraws too much. Withdraws replaced by the `*` value for the same
+ * neighbor (re-asserts `replaces-neighbor-route`) keep the prefix announced and do not count.
+ * @example
+ * evaluateGuard(plan, 12, DEFAULT_GUARD_POLICY).tripped // true when plan withdraws 7 of 12
+ */
+export function evaluateGuard(
+  plan: Plan,
+  announcedCount: number,
+  policy: GuardPolicy = DEFAULT_GUARD_POLICY,
+): GuardVerdict {
+  const replaced = replacedWithdrawKeys(plan);
+  const withdrawCount =
+    replaced.size === 0
+      ? plan.withdraw.length
+      : plan.withdraw.filter((r) => !replaced.has(routeKey(r))).length;
+  const verdict = (tripped: boolean, reason: string): GuardVerdict => ({
+    tripped,
+    reason,
+    withdrawCount,
+    announcedCount,
+  });
+  const counts = `${withdrawCount} of ${announcedCount} announced routes`;
+  if (announcedCount > 0 && withdrawCount >= announcedCount) {
+    return verdict(true, `plan withdraws every announced route (${counts})`);
+  }
+  if (policy.maxWithdrawCount !== undefined && withdrawCount > policy.maxWithdrawCount) {
+    return verdict(
+      true,
+      `plan withdraws ${counts}, more than the limit of ${policy.maxWithdrawCount}`,
+    );
+  }
+  const share = announcedCount === 0 ? 0 : withdrawCount / announcedCount;
+  const { maxWithdrawShare } = policy;
+  if (
+    maxWithdrawShare !== undefined &&
+    announcedCount >= policy.minAnnouncedForShare &&
+    share > maxWithdrawShare
+  ) {
+    const limit = percent(maxWithdrawShare);
+    return verdict(
+      true,
+      `plan withdraws ${counts} (${percent(share)}), more than the limit of ${limit}`,
+    );
+  }
+  return verdict(false, `plan withdraws ${counts}, within the limits`);
+}
