@@ -1,0 +1,168 @@
+// The route document schema (schemas/routes.schema.json), compiled once by ajv (draft 2020-12,
+// strict, allErrors). Also the HTTP body schema. Reads the schema file once at import; no other I/O.
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+
+/** `$id` of the route document schema. */
+export const ROUTES_SCHEMA_ID = 'https://exabgp-reconciler.dev/schemas/routes.schema.json';
+
+/** The raw schema object (for the HTTP layer's OpenAPI and for editors). */
+export const ROUTES_SCHEMA: Readonly<Record<string, unknown>> = JSON.parse(
+  readFileSync(new URL('../../schemas/routes.schema.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+
+// ajv-formats is CommonJS: under NodeNext its default export arrives as the module namespace.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+// strictRequired is off because `oneOf: [{ required: [prefix] }, { required: [prefixes] }]` names
+// properties defined one level up; every other strict check stays on.
+function compileRoutesSchema(): ValidateFunction {
+  const ajv = new Ajv2020({ strict: true, strictRequired: false, allErrors: true, verbose: true });
+  addFormats(ajv, ['ipv4', 'ipv6']);
+  return ajv.compile(ROUTES_SCHEMA);
+}
+
+/** The compiled validator for a whole route document; errors in `validateRoutesDocument.errors`. */
+export const validateRoutesDocument: ValidateFunction = compileRoutesSchema();
+
+export type SchemaError = ErrorObject;
+
+/** A schema problem reduced to what a diagnostic needs. */
+export interface SchemaIssue {
+  readonly code: 'E_SCHEMA' | 'E_RANGE';
+  /** JSON pointer of the offending value (for an unknown key: of the key itself). */
+  readonly pointer: string;
+  /** Point at the mapping key rather than its value (unknown keys). */
+  readonly atKey: boolean;
+  readonly message: string;
+}
+
+const EXPECTED: Readonly<Record<string, string>> = {
+  'next-hop': 'an ipv4 or ipv6 address, or self',
+  'as-path': 'an asn or a list of asns (0-4294967295), optionally ending in a nested list (AS_SET)',
+  community: 'N:M, a 32-bit decimal, 0x hex or a well-known name, or a list of them',
+  'large-community': 'A:B:C or a list of them',
+  'extended-community':
+    'target:A:B, origin:A:B, redirect:A:B, bandwidth:A:B, l2info:a:b:c:d, 0x + 16 hex digits, or a list of them',
+  'cluster-list': 'an ipv4 address or a list of them',
+  'path-information': 'a 32-bit integer or a dotted quad',
+  label: 'an integer 0-1048575 or a list of them',
+  prefix: 'a prefix such as 192.0.2.0/24 or 2001:db8::/32',
+  prefixes: 'a prefix such as 192.0.2.0/24 or 2001:db8::/32',
+  aggregator: 'asn:ipv4, e.g. 65000:192.0.2.1',
+  rd: 'asn:number or ipv4:number',
+  'originator-id': 'an ipv4 address',
+  neighbors: 'ipv4 or ipv6 addresses',
+};
+
+function lastKey(pointer: string): string {
+  const parts = pointer.split('/');
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const p = parts[i] ?? '';
+    if (!/^[0-9]+$/.test(p)) return p;
+  }
+  return '';
+}
+
+function describe(e: ErrorObject): string {
+  const value = JSON.stringify(e.data) ?? 'undefined';
+  const key = lastKey(e.instancePath);
+  return `${value}: must be ${EXPECTED[key] ?? 'valid'}`;
+}
+
+function isUnder(pointer: string, parent: string): boolean {
+  return pointer === parent || pointer.startsWith(`${parent}/`);
+}
+
+/** One issue per anyOf failure (its children folded in; range children keep E_RANGE). */
+function foldAnyOf(errors: readonly ErrorObject[]): SchemaIssue[] {
+  const anyOf = errors.filter((e) => e.keyword === 'anyOf');
+  const outer = anyOf.filter(
+    (a, i) =>
+      !anyOf.some((b, j) =>
+        b.instancePath !== a.instancePath ? isUnder(a.instancePath, b.instancePath) : j > i,
+      ),
+  );
+  const issues: SchemaIssue[] = [];
+  for (const a of outer) {
+    const range = errors.find(
+      (e) =>
+        (e.keyword === 'maximum' || e.keyword === 'minimum') &&
+        isUnder(e.instancePath, a.instancePath),
+    );
+    issues.push(
+      range === undefined
+        ? { code: 'E_SCHEMA', pointer: a.instancePath, atKey: false, message: describe(a) }
+        : {
+            code: 'E_RANGE',
+            pointer: range.instancePath,
+            atKey: false,
+            message: `${String(range.data)}: ${range.message ?? 'out of range'}`,
+          },
+    );
+  }
+  return issues.concat(
+    errors
+      .filter((e) => !anyOf.some((a) => isUnder(e.instancePath, a.instancePath)))
+      .flatMap((e) => plainIssue(e)),
+  );
+}
+
+function plainIssue(e: ErrorObject): SchemaIssue[] {
+  const at = e.instancePath;
+  switch (e.keyword) {
+    case 'unevaluatedProperties':
+    case 'additionalProperties': {
+      const key = String(
+        (e.params as Record<string, unknown>)[
+          `${e.keyword === 'additionalProperties' ? 'additional' : 'unevaluated'}Property`
+        ],
+      );
+      return [
+        { code: 'E_SCHEMA', pointer: `${at}/${key}`, atKey: true, message: `unknown key "${key}"` },
+      ];
+    }
+    case 'oneOf':
+      return [
+        {
+          code: 'E_SCHEMA',
+          pointer: at,
+          atKey: false,
+          message: 'an entry needs exactly one of prefix or prefixes',
+        },
+      ];
+    case 'required':
+      // the oneOf prefix/prefixes alternatives: reported once by the oneOf error
+      return e.schemaPath.includes('/oneOf/')
+        ? []
+        : [{ code: 'E_SCHEMA', pointer: at, atKey: false, message: e.message ?? 'required' }];
+    case 'maximum':
+    case 'minimum':
+      return [
+        {
+          code: 'E_RANGE',
+          pointer: at,
+          atKey: false,
+          message: `${String(e.data)}: ${e.message ?? 'out of range'}`,
+        },
+      ];
+    case 'pattern':
+    case 'format':
+      return [{ code: 'E_SCHEMA', pointer: at, atKey: false, message: describe(e) }];
+    default:
+      return [
+        {
+          code: 'E_SCHEMA',
+          pointer: at,
+          atKey: false,
+          message: `${JSON.stringify(e.data) ?? ''}: ${e.message ?? 'invalid'}`,
+        },
+      ];
+  }
+}
+
+/** Turn ajv's errors into one readable issue per problem, in document order of their pointers. */
+export function toSchemaIssues(errors: readonly ErrorObject[] | null | undefined): SchemaIssue[] {
+  return errors === null || errors === undefined ? [] : foldAnyOf(errors);
+}
