@@ -1,0 +1,304 @@
+// Route documents → canonical Routes with positioned diagnostics; merging sources; the per-file
+// cached directory loader. Reads files only in RouteDirLoader; never writes anything.
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isSeq, LineCounter, parseDocument, type Document, type Tags } from 'yaml';
+import type { ErrorCode } from '../errors.js';
+import {
+  compareDiagnostics,
+  hasErrors,
+  type Diagnostic,
+  type Result,
+  type Severity,
+} from '../core/diagnostic.js';
+import { routeKey, type Route, type RouteKey, type RouteSet } from '../core/route.js';
+import { buildDocumentRoutes, type EntrySink } from './entries.js';
+import {
+  locateNode,
+  offsetToPosition,
+  pointerToSegments,
+  toDotPath,
+  type PathSegment,
+  type Position,
+} from './locate.js';
+import { toSchemaIssues, validateRoutesDocument } from './schema.js';
+
+/** One parsed source: routes are empty when any error was found; warnings stay in diagnostics. */
+export interface SourceResult {
+  readonly source: string;
+  readonly hash: string;
+  readonly routes: readonly Route[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface ParseOptions {
+  /** Largest accepted document in bytes (default 16 MiB). */
+  readonly maxBytes?: number;
+  /** yaml's maxAliasCount: bound on alias expansion (default 100). */
+  readonly maxAliasCount?: number;
+  /** JSON is parsed as YAML 1.2 (a superset), so both give positions. */
+  readonly format?: 'yaml' | 'json';
+}
+
+export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_ALIAS_COUNT = 100;
+
+/** sha256 of the document bytes: the cache key of a parsed source. */
+export function hashText(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function diagnostic(
+  file: string,
+  code: ErrorCode,
+  pos: Position,
+  path: string,
+  message: string,
+  severity: Severity = 'error',
+): Diagnostic {
+  return { code, severity, file, line: pos.line, col: pos.col, path, message };
+}
+
+function failed(source: string, hash: string, diagnostics: Diagnostic[]): SourceResult {
+  return { source, hash, routes: [], diagnostics: diagnostics.sort(compareDiagnostics) };
+}
+
+function sizeDiagnostic(source: string, bytes: number, maxBytes: number): Diagnostic {
+  return diagnostic(
+    source,
+    'E_FILE_TOO_LARGE',
+    { line: 0, col: 0 },
+    '',
+    `${bytes} bytes exceeds the limit of ${maxBytes} bytes`,
+  );
+}
+
+function syntaxDiagnostics(source: string, doc: Document, lc: LineCounter): Diagnostic[] {
+  return doc.errors.map((e) => {
+    const pos = e.linePos?.[0] ?? offsetToPosition(lc, e.pos[0]);
+    const message = e.message.split('\n')[0] ?? e.message;
+    return diagnostic(
+      source,
+      'E_YAML',
+      { line: pos.line, col: pos.col },
+      '',
+      message.replace(/ at line \d+, column \d+:?$/, ''),
+    );
+  });
+}
+
+function toPlainData(
+  source: string,
+  doc: Document,
+  maxAliasCount: number,
+): { data: unknown } | Diagnostic {
+  try {
+    return { data: doc.toJS({ maxAliasCount }) };
+  } catch (err) {
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      const msg = `yaml aliases expand past the limit (maxAliasCount ${maxAliasCount})`;
+      return diagnostic(source, 'E_ALIAS_LIMIT', { line: 0, col: 0 }, '', msg);
+    }
+    return diagnostic(
+      source,
+      'E_YAML',
+      { line: 0, col: 0 },
+      '',
+      err instanceof Error ? err.message : String(err),
+    );
+  }
+}
+
+function schemaDiagnostics(source: string, doc: Document, lc: LineCounter): Diagnostic[] {
+  return toSchemaIssues(validateRoutesDocument.errors).map((issue) => {
+    const segments = pointerToSegments(issue.pointer);
+    const pos = locateNode(doc, lc, segments, { key: issue.atKey });
+    return diagnostic(source, issue.code, pos, toDotPath(segments), issue.message);
+  });
+}
+
+function makeSink(source: string, doc: Document, lc: LineCounter, out: Diagnostic[]): EntrySink {
+  const routesNode = doc.get('routes', true);
+  const items = isSeq(routesNode) ? routesNode.items : [];
+  const position = (path: readonly PathSegment[]): Position => locateNode(doc, lc, path);
+  return {
+    source,
+    report: (code, severity, path, message) =>
+      out.push(diagnostic(source, code, position(path), toDotPath(path), message, severity)),
+    entryPosition: (i) => {
+      const range = (items[i] as { range?: [number, number, number] } | undefined)?.range;
+      return range === undefined ? { line: 0, col: 0 } : offsetToPosition(lc, range[0]);
+    },
+    position,
+  };
+}
+
+/**
+ * YAML 1.2 core reads `0x0002fde800000001` as an integer (and loses precision past 2^53); hex
+ * communities must stay text, so the hex-integer tag is dropped.
+ */
+function withoutHexInts(tags: Tags): Tags {
+  return tags.filter((t) => !(typeof t === 'object' && 'format' in t && t.format === 'HEX'));
+}
+
+/**
+ * Parse, validate and canonicalise one route document. Never throws for bad input.
+ * @example parseRouteDocument('routes.d/a.yaml', 'routes: []').routes // []
+ */
+export function parseRouteDocument(
+  source: string,
+  text: string,
+  options: ParseOptions = {},
+): SourceResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const hash = hashText(text);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) return failed(source, hash, [sizeDiagnostic(source, bytes, maxBytes)]);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    prettyErrors: true,
+    uniqueKeys: true,
+    customTags: withoutHexInts,
+  });
+  if (doc.errors.length > 0) return failed(source, hash, syntaxDiagnostics(source, doc, lc));
+  const plain = toPlainData(source, doc, options.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT);
+  if (!('data' in plain)) return failed(source, hash, [plain]);
+  if (plain.data === null || plain.data === undefined)
+    return { source, hash, routes: [], diagnostics: [] };
+  if (!validateRoutesDocument(plain.data))
+    return failed(source, hash, schemaDiagnostics(source, doc, lc));
+  const diagnostics: Diagnostic[] = [];
+  const routes = buildDocumentRoutes(plain.data, makeSink(source, doc, lc, diagnostics));
+  diagnostics.sort(compareDiagnostics);
+  return { source, hash, routes: hasErrors(diagnostics) ? [] : routes, diagnostics };
+}
+
+function place(r: Route): string {
+  const s = r.source;
+  if (s === undefined) return 'unknown source';
+  return s.line > 0 ? `${s.source}:${s.line}` : s.source;
+}
+
+/**
+ * Union of sources. Identical duplicates across sources are fine; the same key with another
+ * value is an E_CONFLICT naming both places. Carries every source's own diagnostics.
+ */
+export function mergeSources(results: readonly SourceResult[]): Result<RouteSet> {
+  const ordered = [...results].sort((a, b) =>
+    a.source < b.source ? -1 : a.source > b.source ? 1 : 0,
+  );
+  const diagnostics: Diagnostic[] = ordered.flatMap((r) => r.diagnostics);
+  const merged = new Map<RouteKey, Route>();
+  for (const result of ordered) {
+    for (const route of result.routes) {
+      const key = routeKey(route);
+      const first = merged.get(key);
+      if (first === undefined) merged.set(key, route);
+      else if (first.value !== route.value)
+        diagnostics.push(conflict(result.source, key, first, route));
+    }
+  }
+  diagnostics.sort(compareDiagnostics);
+  if (hasErrors(diagnostics)) return { ok: false, diagnostics };
+  return { ok: true, value: merged, warnings: diagnostics };
+}
+
+function conflict(source: string, key: RouteKey, first: Route, second: Route): Diagnostic {
+  const pos = { line: second.source?.line ?? 0, col: second.source?.col ?? 0 };
+  const msg = `${key}: conflicts with ${place(first)} (${first.value} here: ${second.value})`;
+  return diagnostic(second.source?.source ?? source, 'E_CONFLICT', pos, '', msg);
+}
+
+/** Files a routes directory loads: `*.yaml`/`*.yml`, no dotfiles or editor temp files. */
+export function isRouteFileName(name: string): boolean {
+  if (name.startsWith('.') || name.startsWith('#') || name.endsWith('~')) return false;
+  return /\.ya?ml$/.test(name);
+}
+
+export interface DirLoad {
+  readonly sources: SourceResult[];
+  readonly parsed: number;
+  readonly reused: number;
+}
+
+/** Loads a routes directory, re-parsing only files whose content hash changed since the last load. */
+export class RouteDirLoader {
+  private cache = new Map<string, SourceResult>();
+
+  constructor(
+    readonly dir: string,
+    private readonly options: ParseOptions = {},
+  ) {}
+
+  async load(): Promise<DirLoad> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter(isRouteFileName).sort();
+    } catch (err) {
+      this.cache.clear();
+      return {
+        sources: [this.unreadable(this.dir, 'routes directory', err)],
+        parsed: 0,
+        reused: 0,
+      };
+    }
+    const next = new Map<string, SourceResult>();
+    let parsed = 0;
+    let reused = 0;
+    for (const name of names) {
+      const path = join(this.dir, name);
+      const { result, fresh } = await this.loadFile(path);
+      if (result === undefined) continue;
+      if (fresh) parsed++;
+      else reused++;
+      next.set(path, result);
+    }
+    this.cache = next;
+    return { sources: [...next.values()], parsed, reused };
+  }
+
+  private async loadFile(
+    path: string,
+  ): Promise<{ result: SourceResult | undefined; fresh: boolean }> {
+    const maxBytes = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return { result: undefined, fresh: false };
+      if (info.size > maxBytes) {
+        return {
+          result: failed(path, `size:${info.size}`, [sizeDiagnostic(path, info.size, maxBytes)]),
+          fresh: true,
+        };
+      }
+      const bytes = await readFile(path);
+      const hash = hashText(bytes);
+      const cached = this.cache.get(path);
+      if (cached !== undefined && cached.hash === hash) return { result: cached, fresh: false };
+      return {
+        result: { ...parseRouteDocument(path, bytes.toString('utf8'), this.options), hash },
+        fresh: true,
+      };
+    } catch (err) {
+      return { result: this.unreadable(path, 'route file', err), fresh: true };
+    }
+  }
+
+  private unreadable(path: string, what: string, err: unknown): SourceResult {
+    const code = (err as { code?: unknown }).code;
+    const why = code === 'ENOENT' ? 'not found' : err instanceof Error ? err.message : String(err);
+    return failed(path, '', [
+      diagnostic(path, 'E_IO_READ', { line: 0, col: 0 }, '', `cannot read ${what}: ${why}`),
+    ]);
+  }
+}
+
+/** Load and merge a routes directory in one go. */
+export async function loadRouteDir(
+  dir: string,
+  options: ParseOptions = {},
+): Promise<Result<RouteSet>> {
+  const { sources } = await new RouteDirLoader(dir, options).load();
+  return mergeSources(sources);
+}
