@@ -1,0 +1,313 @@
+// `run`: the ExaBGP API process. Wires settings, logger, ledger, instance identity, reader, writer,
+// reconciler and watcher, and owns the exit policy: stdin EOF / shutdown notice / SIGTERM → exit 0
+// with routes kept; a fatal configuration problem under ExaBGP waits for EOF instead of exiting.
+import type { Readable, Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { RouteDirLoader } from '../config/load-routes.js';
+import { buildRunSettings, type RunSettings } from '../config/settings.js';
+import { isReconcilerError, ReconcilerError } from '../errors.js';
+import { sleep, systemClock } from '../runtime/clock.js';
+import { DesiredState } from '../runtime/desired-state.js';
+import { startExabgpReader, type ExabgpMessage } from '../runtime/exabgp-reader.js';
+import { ExabgpWriter } from '../runtime/exabgp-writer.js';
+import {
+  findExabgpAncestor,
+  identifyProcess,
+  sameInstance,
+  type InstanceIdentity,
+} from '../runtime/instance.js';
+import { Ledger } from '../runtime/ledger.js';
+import { createLogger, LogField, type Logger } from '../runtime/logger.js';
+import { Reconciler } from '../runtime/reconciler.js';
+import { startRouteWatcher } from '../runtime/watcher.js';
+
+export interface RunIo {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export const RUN_USAGE = `usage: exabgp-reconciler run [options]
+
+The ExaBGP API process: put it in ExaBGP's process stanza (encoder text or json). It writes only
+ExaBGP commands on stdout, reads ExaBGP's answers on stdin and logs JSON on stderr.
+
+options (flag > EXABGP_RECONCILER_<NAME> environment > default):
+  --routes DIR             route files (*.yaml, *.yml)                      [routes.d]
+  --state-dir DIR          ledger directory (ledger.sqlite)                 [.state]
+  --ack on|off|auto        ExaBGP answers done/error (exabgp.api.ack); auto = on,
+                           off when stdin is a terminal and no ExaBGP is found  [auto]
+  --ack-timeout DUR        no answer for this long: lines stay pending       [30s]
+  --max-inflight N         unacknowledged lines at most                     [64]
+  --debounce-ms N          quiet period coalescing file events              [100]
+  --resync-interval DUR    periodic full reconcile, 0 = off                 [5m]
+  --max-withdraw N|P%      mass-withdraw guard limit (default: every route,
+                           or more than 50% when more than 10 are announced)
+  --confirm-withdraw       apply the first guarded plan anyway (once)
+  --withdraw-on-exit       on SIGTERM/SIGINT withdraw every announced route first
+  --exit-timeout DUR       bound on the exit sequence                       [5s]
+  --exabgp-pid PID         ExaBGP instance identity (default: nearest ExaBGP ancestor)
+  --log-level LEVEL        trace, debug, info, warn, error                  [info]
+  --log-format json|pretty                                                  [json]
+  -h, --help
+
+Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). SIGHUP reconciles at once.
+`;
+
+const OPTIONS = {
+  routes: { type: 'string' },
+  'state-dir': { type: 'string' },
+  ack: { type: 'string' },
+  'ack-timeout': { type: 'string' },
+  'max-inflight': { type: 'string' },
+  'debounce-ms': { type: 'string' },
+  'resync-interval': { type: 'string' },
+  'max-withdraw': { type: 'string' },
+  'confirm-withdraw': { type: 'boolean' },
+  'withdraw-on-exit': { type: 'boolean' },
+  'exit-timeout': { type: 'string' },
+  'exabgp-pid': { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type StopReason = 'stdin closed' | 'shutdown notice' | 'SIGTERM' | 'SIGINT' | 'stdout closed';
+
+function isTty(stream: Readable | Writable): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}
+
+/** Run until ExaBGP goes away or a signal; resolves with the exit code. */
+export async function runCommand(argv: readonly string[], io: RunIo): Promise<number> {
+  let settings: RunSettings;
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help === true) {
+      io.stdout.write(RUN_USAGE);
+      return 0;
+    }
+    settings = buildRunSettings(values, io.env, io.cwd);
+  } catch (err) {
+    const message = err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
+    return fatal(
+      io,
+      `exabgp-reconciler run: ${lowerFirst(message)}`,
+      findExabgpAncestor(process.ppid),
+    );
+  }
+  const logger = createLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    stream: io.stderr,
+    colorize: isTty(io.stderr),
+  });
+  let instance: InstanceIdentity | undefined;
+  let ledger: Ledger;
+  try {
+    instance = lookupInstance(settings);
+    ledger = Ledger.open(settings.stateDir);
+  } catch (err) {
+    logger.fatal({ [LogField.code]: codeOf(err), [LogField.err]: err }, messageOf(err));
+    return fatal(io, undefined, instance ?? findExabgpAncestor(process.ppid));
+  }
+  try {
+    return await runSession(io, settings, logger, ledger, instance ?? null);
+  } finally {
+    ledger.close();
+  }
+}
+
+function lookupInstance(settings: RunSettings): InstanceIdentity | undefined {
+  if (settings.exabgpPid === null) return findExabgpAncestor(process.ppid);
+  const found = identifyProcess(settings.exabgpPid);
+  if (found === undefined) {
+    throw new ReconcilerError('E_USAGE', `no process with --exabgp-pid ${settings.exabgpPid}`);
+  }
+  return found;
+}
+
+async function runSession(
+  io: RunIo,
+  settings: RunSettings,
+  logger: Logger,
+  ledger: Ledger,
+  instance: InstanceIdentity | null,
+): Promise<number> {
+  const clock = systemClock;
+  // In a terminal nobody answers `done`: standalone with a TTY on stdin means acks off.
+  const ack =
+    settings.ack === 'auto' ? !(isTty(io.stdin) && instance === null) : settings.ack === 'on';
+  const writer = new ExabgpWriter(
+    io.stdout,
+    {
+      ack,
+      maxInFlightLines: settings.maxInFlightLines,
+      maxInFlightBytes: 4 * 1024 * 1024,
+      ackTimeoutMs: settings.ackTimeoutMs,
+      quietAfterTimeoutMs: Math.min(2000, settings.ackTimeoutMs),
+    },
+    clock,
+  );
+  const trusted = instance !== null && sameInstance(ledger.getInstance(), instance);
+  if (!trusted) ledger.resetForInstance(instance);
+  logger.info(
+    {
+      [LogField.instance]: instance,
+      ledger: ledger.path,
+      trusted,
+      ack,
+      routes: settings.routesDir,
+    },
+    trusted
+      ? 'same exabgp instance as the ledger: applying only the diff'
+      : 'new exabgp instance: ledger reset, announcing the whole desired state',
+  );
+  const desired = new DesiredState(
+    new RouteDirLoader(settings.routesDir),
+    ledger.getApiRoutes(),
+    ledger.loadDesiredSources(),
+  );
+  const reconciler = new Reconciler(
+    { logger, clock, ledger, writer, desired, instance, ledgerTrusted: trusted },
+    {
+      guard: settings.guard,
+      confirmWithdraw: settings.confirmWithdraw,
+      resyncIntervalMs: settings.resyncIntervalMs,
+      retryInitialMs: 1000,
+      retryMaxMs: 300_000,
+    },
+  );
+  let stop: (reason: StopReason) => void = () => undefined;
+  const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
+  const stopReader = startExabgpReader(io.stdin, {
+    onMessage: (m) => dispatch(m, { writer, reconciler, logger, stop }),
+    onEnd: () => stop('stdin closed'),
+  });
+  io.stdout.on('error', () => stop('stdout closed'));
+  const watcher = startRouteWatcher({
+    dir: settings.routesDir,
+    debounceMs: settings.debounceMs,
+    clock,
+    logger,
+    onChange: () => reconciler.trigger('routes changed'),
+  });
+  const onHup = (): void => reconciler.trigger('SIGHUP');
+  const onTerm = (): void => stop('SIGTERM');
+  const onInt = (): void => stop('SIGINT');
+  process.on('SIGHUP', onHup);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  reconciler.trigger('start-up');
+  const reason = await stopped;
+  logger.info({ [LogField.reason]: reason }, 'stopping');
+  try {
+    await shutdown(reason, settings, { writer, reconciler, logger });
+  } finally {
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+    await watcher.close();
+    stopReader();
+  }
+  logger.info(
+    { announced: ledger.announced.size, pending: ledger.pending.size },
+    'stopped; ledger flushed',
+  );
+  return 0;
+}
+
+interface Parts {
+  readonly writer: ExabgpWriter;
+  readonly reconciler: Reconciler;
+  readonly logger: Logger;
+}
+
+function dispatch(m: ExabgpMessage, p: Parts & { stop: (r: StopReason) => void }): void {
+  switch (m.kind) {
+    case 'ack':
+      p.writer.handleAck(m.ok);
+      return;
+    case 'shutdown':
+      p.stop('shutdown notice');
+      return;
+    case 'neighbor':
+      p.logger.info(
+        { [LogField.neighbor]: m.address, state: m.state, [LogField.reason]: m.reason },
+        'neighbor',
+      );
+      p.reconciler.noteNeighbor(m.address, m.state, m.reason);
+      return;
+    case 'text':
+      p.logger.debug({ [LogField.line]: m.text }, 'unexpected line from exabgp');
+      return;
+    case 'event':
+    case 'empty':
+      return;
+  }
+}
+
+async function shutdown(reason: StopReason, settings: RunSettings, p: Parts): Promise<void> {
+  const signal = reason === 'SIGTERM' || reason === 'SIGINT';
+  if (!signal) p.writer.close(reason); // ExaBGP is gone or going: write nothing more
+  const deadline = sleep(systemClock, settings.exitTimeoutMs).then(() => 'timeout' as const);
+  // SIGTERM: the reconcile in flight stops writing; lines in flight get their acks (bounded).
+  if ((await Promise.race([p.reconciler.stop(), deadline])) === 'timeout') {
+    p.writer.close('exit timeout');
+    await p.reconciler.stop();
+  }
+  if (!signal || !settings.withdrawOnExit || p.writer.closed) return;
+  p.logger.info('withdrawing every announced route before exit (--withdraw-on-exit)');
+  const left = sleep(systemClock, settings.exitTimeoutMs).then(() => 'timeout' as const);
+  const withdrawn = p.reconciler.withdrawAll();
+  if ((await Promise.race([withdrawn, left])) === 'timeout') {
+    p.logger.warn('withdraw on exit timed out; unanswered routes stay pending');
+    p.writer.close('exit timeout');
+  }
+  await withdrawn;
+}
+
+/**
+ * Report a fatal problem. Under ExaBGP, exiting would be respawned up to 5 times and then take
+ * ExaBGP down with it, so wait (reading stdin) until ExaBGP ends us; standalone, exit 1.
+ */
+async function fatal(
+  io: RunIo,
+  text: string | undefined,
+  exabgp: InstanceIdentity | undefined,
+): Promise<number> {
+  if (text !== undefined) io.stderr.write(`${text}\n`);
+  if (exabgp === undefined) return 1;
+  io.stderr.write('exabgp-reconciler run: waiting for exabgp to stop this process\n');
+  await new Promise<void>((resolve) => {
+    const stopReader = startExabgpReader(io.stdin, {
+      onMessage: (m) => {
+        if (m.kind === 'shutdown') {
+          stopReader();
+          resolve();
+        }
+      },
+      onEnd: () => resolve(),
+    });
+  });
+  return 0;
+}
+
+function codeOf(err: unknown): string {
+  return isReconcilerError(err) ? err.code : 'E_STATE';
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
+}

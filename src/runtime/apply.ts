@@ -1,0 +1,198 @@
+// The apply loop: write encoded command lines through the writer, recording intent (pending) in the
+// ledger before each batch is written and committing acknowledged lines in grouped transactions.
+// It decides nothing about what to write; the plan and the encoder did that.
+import type { Route, RouteKey } from '../core/route.js';
+import { routeKey } from '../core/route.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { AckOutcome, ExabgpWriter } from './exabgp-writer.js';
+import type { CommitKind, Ledger, SettleOp } from './ledger.js';
+import type { Logger } from './logger.js';
+import { LogField } from './logger.js';
+
+/** Structurally a core/exabgp.ts CommandLine. */
+export interface ApplyLine {
+  readonly text: string;
+  readonly routes: readonly Route[];
+  readonly commit: CommitKind;
+  /** Keys this `*` line overwrites at ExaBGP: marked pending, settled by a later line. */
+  readonly touches?: readonly RouteKey[];
+}
+
+export interface ApplyDeps {
+  readonly writer: ExabgpWriter;
+  readonly ledger: Ledger;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export interface ApplyOptions {
+  /** Lines marked pending per ledger transaction before they are written. */
+  readonly batchLines: number;
+  /** Commit settled lines once this many are buffered ... */
+  readonly commitEveryLines: number;
+  /** ... or this long after the first buffered one. */
+  readonly commitDelayMs: number;
+  /** Checked before each line: stop writing (SIGTERM); lines in flight still settle. */
+  readonly shouldStop?: () => boolean;
+}
+
+export const DEFAULT_APPLY_OPTIONS: ApplyOptions = {
+  batchLines: 64,
+  commitEveryLines: 256,
+  commitDelayMs: 20,
+};
+
+export interface LineFailure {
+  readonly line: string;
+  readonly outcome: 'error' | 'timeout' | 'closed';
+}
+
+export interface ApplyReport {
+  readonly lines: number;
+  readonly written: number;
+  readonly done: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly closed: number;
+  /** The first few failed lines, verbatim. */
+  readonly failures: readonly LineFailure[];
+  readonly stopped: boolean;
+}
+
+const MAX_FAILURES_KEPT = 20;
+
+/** Per-apply bookkeeping of which keys are still touched by unsettled lines. */
+class Settler {
+  private readonly refs = new Map<RouteKey, number>();
+  private readonly unknown = new Set<RouteKey>();
+  private readonly preexisting = new Set<RouteKey>();
+  private readonly touched = new Set<RouteKey>();
+  private buffer: SettleOp[] = [];
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly deps: ApplyDeps,
+    private readonly options: ApplyOptions,
+  ) {}
+
+  mark(lines: readonly ApplyLine[]): void {
+    const marks: { route: Route; commit: CommitKind }[] = [];
+    for (const line of lines) {
+      for (const route of line.routes) {
+        const key = routeKey(route);
+        this.notePreexisting(key);
+        this.refs.set(key, (this.refs.get(key) ?? 0) + 1);
+        marks.push({ route, commit: line.commit });
+      }
+      for (const key of line.touches ?? []) {
+        // Only keys we hold need a mark: one not announced is announced by the diff anyway.
+        const route = this.deps.ledger.announced.get(key);
+        this.notePreexisting(key);
+        this.touched.add(key);
+        if (route !== undefined) marks.push({ route, commit: 'none' });
+      }
+    }
+    this.deps.ledger.markPending(marks);
+  }
+
+  private notePreexisting(key: RouteKey): void {
+    if (this.refs.has(key) || this.touched.has(key)) return;
+    if (this.deps.ledger.pending.has(key)) this.preexisting.add(key);
+  }
+
+  settle(line: ApplyLine, outcome: AckOutcome | 'unwritten'): void {
+    const applied = outcome === 'done' || outcome === 'written';
+    const unknown = outcome === 'timeout' || outcome === 'closed';
+    for (const r of line.routes) {
+      const key = routeKey(r);
+      if (applied && line.commit === 'set') this.buffer.push({ kind: 'set', route: r });
+      if (applied && line.commit === 'remove') this.buffer.push({ kind: 'remove', key });
+      // A key whose line got no answer stays pending: the next plan re-asserts it. A rejected or
+      // unwritten line left ExaBGP unchanged, so its mark goes, unless the key was already unknown.
+      if (unknown || (!applied && this.preexisting.has(key))) this.unknown.add(key);
+      const left = (this.refs.get(key) ?? 1) - 1;
+      this.refs.set(key, left);
+      if (left === 0 && !this.unknown.has(key)) this.buffer.push({ kind: 'clear', key });
+    }
+    if (unknown) for (const key of line.touches ?? []) this.unknown.add(key);
+    if (this.buffer.length >= this.options.commitEveryLines) this.flush();
+    else if (this.timer === undefined && this.buffer.length > 0) {
+      this.timer = this.deps.clock.setTimeout(() => this.flush(), this.options.commitDelayMs);
+    }
+  }
+
+  flush(): void {
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const ops = this.buffer;
+    this.buffer = [];
+    this.deps.ledger.settle(ops);
+  }
+}
+
+/**
+ * Write `lines` in order and settle each on its ack. Resolves when every written line is settled
+ * (done, error, timeout or closed) and committed. Never throws for ExaBGP answers.
+ */
+export async function applyLines(
+  lines: readonly ApplyLine[],
+  deps: ApplyDeps,
+  options: ApplyOptions = DEFAULT_APPLY_OPTIONS,
+): Promise<ApplyReport> {
+  const settler = new Settler(deps, options);
+  const counts = { written: 0, done: 0, errors: 0, timeouts: 0, closed: 0 };
+  const failures: LineFailure[] = [];
+  const acks: Promise<void>[] = [];
+  let stopped = false;
+  const onOutcome = (line: ApplyLine, outcome: AckOutcome): void => {
+    if (outcome === 'done' || outcome === 'written') counts.done += 1;
+    else {
+      if (outcome === 'error') counts.errors += 1;
+      else if (outcome === 'timeout') counts.timeouts += 1;
+      else counts.closed += 1;
+      if (failures.length < MAX_FAILURES_KEPT) failures.push({ line: line.text, outcome });
+      logFailure(deps.logger, line, outcome);
+    }
+    settler.settle(line, outcome);
+  };
+  outer: for (let i = 0; i < lines.length; i += options.batchLines) {
+    const batch = lines.slice(i, i + options.batchLines);
+    settler.mark(batch);
+    for (let j = 0; j < batch.length; j += 1) {
+      const line = batch[j]!;
+      if (options.shouldStop?.() === true || deps.writer.closed) {
+        stopped = true;
+        for (const rest of batch.slice(j)) settler.settle(rest, 'unwritten');
+        break outer;
+      }
+      let sent;
+      try {
+        sent = await deps.writer.write(line.text);
+      } catch {
+        stopped = true;
+        for (const rest of batch.slice(j)) settler.settle(rest, 'unwritten');
+        break outer;
+      }
+      counts.written += 1;
+      deps.logger.debug({ [LogField.line]: line.text }, 'command written');
+      acks.push(sent.ack.then((outcome) => onOutcome(line, outcome)));
+    }
+  }
+  await Promise.all(acks);
+  settler.flush();
+  return { lines: lines.length, ...counts, failures, stopped };
+}
+
+function logFailure(logger: Logger, line: ApplyLine, outcome: AckOutcome): void {
+  if (outcome === 'error') {
+    logger.warn(
+      { [LogField.code]: 'E_EXABGP_NACK', [LogField.line]: line.text },
+      'exabgp rejected a command',
+    );
+  } else if (outcome === 'timeout') {
+    logger.warn(
+      { [LogField.code]: 'E_EXABGP_ACK_TIMEOUT', [LogField.line]: line.text },
+      'no answer from exabgp for a command; its routes stay pending',
+    );
+  }
+}

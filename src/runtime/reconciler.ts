@@ -1,0 +1,318 @@
+// The serialised, level-based reconcile loop (design.md §1): every trigger reloads the whole desired
+// state, diffs it against the ledger, guards, encodes and applies. One reconcile in flight; triggers
+// arriving meanwhile coalesce into one more run. Implements the ReconcilerHandle for the HTTP API.
+import { createHash } from 'node:crypto';
+import type { Result } from '../core/diagnostic.js';
+import { diffRoutes } from '../core/diff.js';
+import { encodePlan, type CommandLine, type EncodeOptions } from '../core/exabgp.js';
+import { evaluateGuard, type GuardPolicy } from '../core/guard.js';
+import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
+import type { Route, RouteSet } from '../core/route.js';
+import { compareRoutes } from '../core/route.js';
+import { formatDiagnostic } from '../core/diagnostic.js';
+import { isReconcilerError } from '../errors.js';
+import { applyLines, DEFAULT_APPLY_OPTIONS, type ApplyOptions, type ApplyReport } from './apply.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { DesiredState } from './desired-state.js';
+import type { ExabgpWriter } from './exabgp-writer.js';
+import type {
+  AnnouncedView,
+  ConfirmResult,
+  PlanView,
+  ReconcileOutcome,
+  ReconcileRecord,
+  ReconcilerHandle,
+  ReconcilerStatus,
+} from './handle.js';
+import type { InstanceIdentity } from './instance.js';
+import type { Ledger } from './ledger.js';
+import { LogField, type Logger } from './logger.js';
+import { StatusTracker } from './status.js';
+
+export interface ReconcilerDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly ledger: Ledger;
+  readonly writer: ExabgpWriter;
+  readonly desired: DesiredState;
+  readonly instance: InstanceIdentity | null;
+  /** The ledger belonged to this ExaBGP instance at start-up (not reset). */
+  readonly ledgerTrusted: boolean;
+}
+
+export interface ReconcilerOptions {
+  readonly guard: GuardPolicy;
+  /** `--confirm-withdraw`: the first plan that trips the guard is applied anyway (once). */
+  readonly confirmWithdraw: boolean;
+  readonly encode?: EncodeOptions;
+  readonly apply?: ApplyOptions;
+  /** Periodic full reconcile (safety net for missed watch events); 0 = off. */
+  readonly resyncIntervalMs: number;
+  /** Back-off after a reconcile with rejected or unanswered lines: first delay, cap. */
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+}
+
+const EMPTY_PLAN: Plan = { announce: [], update: [], withdraw: [], reassert: [], unchanged: 0 };
+
+/** sha256 of the encoded command lines: the token a guarded plan is confirmed with. */
+export function hashPlanLines(lines: readonly CommandLine[]): string {
+  const h = createHash('sha256');
+  for (const l of lines) h.update(`${l.text}\n`);
+  return h.digest('hex');
+}
+
+export class Reconciler implements ReconcilerHandle {
+  private readonly status: StatusTracker;
+  private dirty = false;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private confirmedHash: string | undefined;
+  private confirmNext: boolean;
+  private retryDelay = 0;
+  private retryTimer: TimerHandle | undefined;
+  private resyncTimer: TimerHandle | undefined;
+  private waiters: ((r: ReconcileRecord) => void)[] = [];
+
+  constructor(
+    private readonly deps: ReconcilerDeps,
+    private readonly options: ReconcilerOptions,
+  ) {
+    this.confirmNext = options.confirmWithdraw;
+    this.status = new StatusTracker(deps);
+  }
+
+  requestReconcile(): void {
+    this.trigger('request');
+  }
+
+  /** Coalesce a trigger (watcher, SIGHUP, timer, neighbor up, api) into the loop. */
+  trigger(reason: string): void {
+    if (this.stopping) return;
+    this.deps.logger.debug({ [LogField.reason]: reason }, 'reconcile requested');
+    this.dirty = true;
+    this.running ??= this.loop();
+  }
+
+  /** Trigger and resolve with the record of a reconcile that started after this call. */
+  reconcileNow(reason: string): Promise<ReconcileRecord> {
+    const done = new Promise<ReconcileRecord>((resolve) => this.waiters.push(resolve));
+    this.trigger(reason);
+    return done;
+  }
+
+  /** Stop triggering; the reconcile in flight stops writing and settles. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.clearTimers();
+    await this.running;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.dirty && !this.stopping) {
+        this.dirty = false;
+        const waiters = this.waiters.splice(0);
+        const record = await this.reconcileOnce();
+        for (const w of waiters) w(record);
+      }
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async reconcileOnce(): Promise<ReconcileRecord> {
+    const startedAt = this.deps.clock.now();
+    const id = this.status.nextId();
+    const log = this.deps.logger.child({ [LogField.reconcileId]: id });
+    try {
+      const reload = await this.deps.desired.reload();
+      if (!reload.fresh) this.logInvalid(log, reload.diagnostics.length);
+      const desired = this.deps.desired.current;
+      if (desired === null) {
+        return this.finish(log, id, startedAt, 'no-changes', EMPTY_PLAN, undefined);
+      }
+      const { plan, lines, view } = this.computePlan(desired);
+      if (isEmptyPlan(plan) && plan.reassert.length === 0) {
+        return this.finish(log, id, startedAt, 'no-changes', plan, undefined);
+      }
+      if (view.guard.tripped && !this.isConfirmed(view.hash)) {
+        this.status.guardBlocked(view);
+        log.warn(
+          { [LogField.planHash]: view.hash, [LogField.reason]: view.guard.reason },
+          'plan not applied: the mass-withdraw guard tripped; confirm it with its hash',
+        );
+        return this.finish(log, id, startedAt, 'guard-blocked', plan, undefined);
+      }
+      this.status.guardCleared();
+      if (reload.fresh)
+        this.deps.ledger.saveDesiredSources(this.deps.desired.fileSourcesForLedger());
+      const report = await applyLines(lines, this.deps, {
+        ...(this.options.apply ?? DEFAULT_APPLY_OPTIONS),
+        shouldStop: () => this.stopping,
+      });
+      return this.finish(log, id, startedAt, 'applied', plan, report);
+    } catch (err) {
+      const code = isReconcilerError(err) ? err.code : 'E_INTERNAL';
+      const message = err instanceof Error ? err.message : String(err);
+      log.error({ [LogField.code]: code, [LogField.err]: err }, 'reconcile failed');
+      this.scheduleRetry();
+      return this.status.record(
+        { id, startedAt, durationMs: this.deps.clock.now() - startedAt, outcome: 'failed' },
+        EMPTY_PLAN,
+        undefined,
+        { code, message },
+      );
+    }
+  }
+
+  private isConfirmed(hash: string): boolean {
+    if (this.confirmedHash === hash) {
+      this.confirmedHash = undefined;
+      return true;
+    }
+    if (this.confirmNext) {
+      this.confirmNext = false;
+      return true;
+    }
+    return false;
+  }
+
+  private finish(
+    log: Logger,
+    id: number,
+    startedAt: number,
+    outcome: ReconcileOutcome,
+    plan: Plan,
+    report: ApplyReport | undefined,
+  ): ReconcileRecord {
+    const durationMs = this.deps.clock.now() - startedAt;
+    const record = this.status.record({ id, startedAt, durationMs, outcome }, plan, report);
+    const failed = report !== undefined && report.errors + report.timeouts > 0;
+    if (failed) this.scheduleRetry();
+    else this.retryDelay = 0;
+    this.scheduleResync();
+    const fields = { ...summarizePlan(plan), [LogField.durationMs]: durationMs, outcome };
+    if (outcome !== 'no-changes' || id === 1)
+      log.info({ ...fields, lines: record.lines }, 'reconcile done');
+    else log.debug(fields, 'reconcile done');
+    return record;
+  }
+
+  private logInvalid(log: Logger, count: number): void {
+    const diagnostics = this.deps.desired.currentDiagnostics.map(formatDiagnostic);
+    const kept =
+      this.deps.desired.current === null
+        ? 'nothing applied'
+        : 'keeping the last good desired state';
+    log.warn(
+      { [LogField.diagnostics]: diagnostics, [LogField.count]: count },
+      `invalid routes: ${kept}`,
+    );
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopping) return;
+    this.retryDelay =
+      this.retryDelay === 0
+        ? this.options.retryInitialMs
+        : Math.min(this.retryDelay * 2, this.options.retryMaxMs);
+    if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.deps.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.trigger('retry');
+    }, this.retryDelay);
+  }
+
+  private scheduleResync(): void {
+    if (this.stopping || this.options.resyncIntervalMs <= 0) return;
+    if (this.resyncTimer !== undefined) this.deps.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = this.deps.clock.setTimeout(() => {
+      this.resyncTimer = undefined;
+      this.trigger('resync timer');
+    }, this.options.resyncIntervalMs);
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
+    if (this.resyncTimer !== undefined) this.deps.clock.clearTimeout(this.resyncTimer);
+    this.retryTimer = undefined;
+    this.resyncTimer = undefined;
+  }
+
+  private computePlan(desired: RouteSet): { plan: Plan; lines: CommandLine[]; view: PlanView } {
+    const { ledger } = this.deps;
+    const plan = diffRoutes(desired, ledger.announcedForDiff(), { unknown: ledger.pendingKeys });
+    const lines = encodePlan(plan, this.options.encode);
+    const guard = evaluateGuard(plan, ledger.announced.size, this.options.guard);
+    return { plan, lines, view: { plan, guard, hash: hashPlanLines(lines) } };
+  }
+
+  /** Withdraw everything the ledger holds (`--withdraw-on-exit`); the loop must be stopped. */
+  async withdrawAll(): Promise<ApplyReport> {
+    const routes = [...this.deps.ledger.announcedForDiff().values()].sort(compareRoutes);
+    const plan: Plan = { ...EMPTY_PLAN, withdraw: routes };
+    const lines = encodePlan(plan, this.options.encode);
+    return applyLines(lines, this.deps, this.options.apply ?? DEFAULT_APPLY_OPTIONS);
+  }
+
+  noteNeighbor(address: string, state: 'connected' | 'up' | 'down', reason?: string): void {
+    this.status.neighbor(address, state, reason);
+    // After a session flap ExaBGP re-sends its whole adj-rib-out by itself (exabgp-api.md §7), so
+    // `up` needs no replay. A reconcile is still cheap (identical routes are not re-sent) and
+    // catches anything that changed while we were not looking.
+    if (state === 'up') this.trigger(`neighbor ${address} up`);
+  }
+
+  // --- ReconcilerHandle -------------------------------------------------------------------
+
+  getStatus(): ReconcilerStatus {
+    return this.status.snapshot(this.deps.desired, this.deps.writer);
+  }
+
+  getDesired(): RouteSet {
+    return this.deps.desired.current ?? new Map();
+  }
+
+  getApiRoutes(): readonly Route[] {
+    return this.deps.desired.api;
+  }
+
+  getAnnounced(): AnnouncedView {
+    return { routes: this.deps.ledger.announcedForDiff(), pending: this.deps.ledger.pendingKeys };
+  }
+
+  getPlan(): PlanView {
+    const desired = this.deps.desired.current ?? this.deps.ledger.announcedForDiff();
+    return this.computePlan(desired).view;
+  }
+
+  previewApiRoutes(routes: readonly Route[]): Result<PlanView> {
+    const merged = this.deps.desired.mergeWithApi(routes);
+    if (!merged.ok) return merged;
+    return { ok: true, value: this.computePlan(merged.value).view, warnings: merged.warnings };
+  }
+
+  replaceApiRoutes(routes: readonly Route[]): Promise<Result<PlanView>> {
+    const merged = this.deps.desired.mergeWithApi(routes);
+    if (!merged.ok) return Promise.resolve(merged);
+    this.deps.ledger.setApiRoutes(routes, this.deps.clock.now());
+    this.deps.desired.adoptApi(routes, merged.value);
+    const view = this.computePlan(merged.value).view;
+    this.trigger('api source replaced');
+    return Promise.resolve({ ok: true, value: view, warnings: merged.warnings });
+  }
+
+  confirmPlan(hash: string): ConfirmResult {
+    const blocked = this.status.blocked;
+    if (blocked === null) return { ok: false, reason: 'nothing-to-confirm' };
+    if (blocked.hash !== hash) return { ok: false, reason: 'hash-mismatch', hash: blocked.hash };
+    this.confirmedHash = hash;
+    this.trigger('guarded plan confirmed');
+    return { ok: true };
+  }
+}
