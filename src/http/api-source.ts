@@ -1,0 +1,57 @@
+// Edits of the api source, shared by PUT /v1/desired and the classic POST /: one at a time under a
+// mutex, so checking If-Match and replacing the source are atomic with respect to other edits.
+import type { Route } from '../core/route.js';
+import type { HttpBackend, PlanView } from './backend.js';
+import { computeEtag, matchesIfMatch } from './etag.js';
+import { HttpError, rejectDocument } from './http-error.js';
+import type { Mutex } from './mutex.js';
+
+export interface ApiEdit {
+  /** If-Match header value, when the client sent one. */
+  readonly ifMatch?: string;
+  /** Compute the plan without storing anything. */
+  readonly dryRun: boolean;
+  /** The new api source given the stored one; `undefined` when the edit changes nothing. */
+  readonly next: (current: readonly Route[]) => readonly Route[] | undefined;
+}
+
+export interface ApiEditResult {
+  readonly view: PlanView;
+  /** The ETag of the api source after the edit (unchanged for a dry run). */
+  readonly etag: string;
+  /** False for a dry run and for an edit that changed nothing. */
+  readonly stored: boolean;
+}
+
+/** Apply `edit` to the api source: 412 on a stale If-Match, 409/422 when the backend rejects it. */
+export function editApiSource(
+  backend: HttpBackend,
+  lock: Mutex,
+  edit: ApiEdit,
+): Promise<ApiEditResult> {
+  return lock.run(async () => {
+    const current = backend.getApiRoutes();
+    const etag = computeEtag(current);
+    if (edit.ifMatch !== undefined && !matchesIfMatch(edit.ifMatch, etag)) {
+      throw new HttpError(
+        412,
+        'E_PRECONDITION_FAILED',
+        `if-match ${edit.ifMatch} does not match the api source ${etag}`,
+        undefined,
+        {
+          etag,
+        },
+      );
+    }
+    const next = edit.next(current);
+    if (next === undefined) return { view: backend.getPlan(), etag, stored: false };
+    if (edit.dryRun) {
+      const preview = backend.previewApiRoutes(next);
+      if (!preview.ok) throw rejectDocument(preview.diagnostics);
+      return { view: preview.value, etag, stored: false };
+    }
+    const replaced = await backend.replaceApiRoutes(next);
+    if (!replaced.ok) throw rejectDocument(replaced.diagnostics);
+    return { view: replaced.value, etag: computeEtag(next), stored: true };
+  });
+}

@@ -1,0 +1,140 @@
+// Prometheus metrics (prom-client) collected from the backend at scrape time, so the runtime needs
+// no hooks. One registry per server: tests can build many servers without clashing names.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { familyOf } from '../core/route.js';
+import type { HttpBackend } from './backend.js';
+
+const PREFIX = 'exabgp_reconciler_';
+
+type Totals = keyof ReturnType<HttpBackend['getStatus']>['counters'];
+
+/** A counter whose value is a running total the backend keeps (reset, then set on each scrape). */
+function totalCounter(
+  registry: Registry,
+  backend: HttpBackend,
+  name: string,
+  help: string,
+  field: Totals,
+): void {
+  new Counter({
+    name: `${PREFIX}${name}`,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(backend.getStatus().counters[field]);
+    },
+  });
+}
+
+function registerRouteGauges(registry: Registry, backend: HttpBackend): void {
+  new Gauge({
+    name: `${PREFIX}announced_routes`,
+    help: 'Routes ExaBGP acknowledged (the ledger), by family',
+    labelNames: ['family'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of backend.getAnnounced().routes.values()) this.inc({ family: familyOf(r) });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}desired_routes`,
+    help: 'Routes in the merged desired state, by source (a file path or api)',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of backend.getDesired().values())
+        this.inc({ source: r.source?.source ?? 'unknown' });
+    },
+  });
+}
+
+function registerReconcileMetrics(registry: Registry, backend: HttpBackend): void {
+  let lastSeen = 0;
+  new Histogram({
+    name: `${PREFIX}reconcile_duration_seconds`,
+    help: 'Duration of reconciles (sampled: the latest finished reconcile, once, at each scrape)',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+    registers: [registry],
+    collect() {
+      const last = backend.getStatus().lastReconcile;
+      if (last !== null && last.id > lastSeen) {
+        lastSeen = last.id;
+        this.observe(last.durationMs / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}last_successful_reconcile_timestamp_seconds`,
+    help: 'Unix time of the last reconcile that applied its plan or had nothing to do (0: never)',
+    registers: [registry],
+    collect() {
+      const at = backend.getStatus().lastSuccessAt;
+      this.set(at === null ? 0 : at / 1000);
+    },
+  });
+}
+
+function registerStateGauges(registry: Registry, backend: HttpBackend): void {
+  new Gauge({
+    name: `${PREFIX}diagnostics`,
+    help: 'Current input problems (files and api), by severity',
+    labelNames: ['severity'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ severity: 'error' }, 0);
+      this.set({ severity: 'warning' }, 0);
+      for (const d of backend.getStatus().diagnostics) this.inc({ severity: d.severity });
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}ready`,
+    help: '1 when the initial sync is done and acks are flowing',
+    registers: [registry],
+    collect() {
+      this.set(backend.getStatus().ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}guard_blocked`,
+    help: '1 while a plan is held by the mass-withdraw guard, waiting for confirmation',
+    registers: [registry],
+    collect() {
+      this.set(backend.getStatus().guardBlocked === null ? 0 : 1);
+    },
+  });
+}
+
+/** The registry behind GET /metrics for `backend`. */
+export function createMetricsRegistry(backend: HttpBackend): Registry {
+  const registry = new Registry();
+  registerRouteGauges(registry, backend);
+  registerReconcileMetrics(registry, backend);
+  registerStateGauges(registry, backend);
+  totalCounter(registry, backend, 'reconciles_total', 'Reconciles finished', 'reconciles');
+  totalCounter(
+    registry,
+    backend,
+    'reconcile_errors_total',
+    'Reconciles that failed',
+    'reconcileErrors',
+  );
+  totalCounter(
+    registry,
+    backend,
+    'ack_errors_total',
+    'Command lines ExaBGP answered error to, or never acked',
+    'ackErrors',
+  );
+  totalCounter(
+    registry,
+    backend,
+    'guard_blocks_total',
+    'Plans held by the mass-withdraw guard',
+    'guardBlocks',
+  );
+  return registry;
+}

@@ -1,0 +1,123 @@
+// buildServer: the fastify instance of the HTTP API, with every route, auth, limits, error mapping
+// and OpenAPI. Never listens (listen.ts does) and never writes to stdout: logs go to the injected logger.
+import Fastify from 'fastify';
+import { DEFAULT_MAX_ALIAS_COUNT } from '../config/load-routes.js';
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { createTokenCheck } from './auth.js';
+import type { HttpBackend } from './backend.js';
+import { HttpError } from './http-error.js';
+import type { HttpErrorCode } from './http-error.js';
+import { createMetricsRegistry } from './metrics.js';
+import { Mutex } from './mutex.js';
+import { registerOpenApi } from './openapi.js';
+import { createRequireToken } from './route-context.js';
+import type { RouteContext } from './route-context.js';
+import { registerClassicRoute } from './routes-classic.js';
+import { registerDesiredRoutes } from './routes-desired.js';
+import { registerHealthRoutes } from './routes-health.js';
+import { registerStateRoutes } from './routes-state.js';
+
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+
+export interface HttpServerDeps {
+  readonly backend: HttpBackend;
+  /** The stderr pino logger of `run` (never a stdout logger). */
+  readonly logger: Logger;
+  /** Bearer token for mutating endpoints; undefined = none required (loopback only, see auth.ts). */
+  readonly token?: string;
+  /** Largest request body in bytes (default 32 MiB). */
+  readonly bodyLimit?: number;
+  /** yaml's maxAliasCount for PUT bodies (default: the loader's, as for files). */
+  readonly maxAliasCount?: number;
+}
+
+/** The fastify instance, routes registered, not listening. */
+export function buildServer(deps: HttpServerDeps): FastifyInstance {
+  const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  // Typed as fastify's base logger so the instance is a plain FastifyInstance.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
+  const app = Fastify({
+    loggerInstance,
+    disableRequestLogging: true,
+    bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  const ctx: RouteContext = {
+    backend: deps.backend,
+    lock: new Mutex(),
+    requireToken: createRequireToken(
+      deps.token === undefined ? undefined : createTokenCheck(deps.token),
+    ),
+    bodyLimit,
+    maxAliasCount: deps.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT,
+  };
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .code(404)
+      .send({ code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url}` });
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode },
+      'http request',
+    );
+    done();
+  });
+  registerOpenApi(app);
+  const registry = createMetricsRegistry(deps.backend);
+  void app.register((scope, _opts, done) => {
+    registerHealthRoutes(scope, ctx, registry);
+    registerStateRoutes(scope, ctx);
+    done();
+  });
+  registerDesiredRoutes(app, ctx);
+  registerClassicRoute(app, ctx);
+  return app;
+}
+
+const FASTIFY_CODES: Readonly<Record<string, [number, HttpErrorCode]>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'E_BODY_TOO_LARGE'],
+  FST_REQ_FILE_TOO_LARGE: [413, 'E_BODY_TOO_LARGE'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'E_MEDIA_TYPE'],
+  FST_INVALID_MULTIPART_CONTENT_TYPE: [415, 'E_MEDIA_TYPE'],
+  FST_FILES_LIMIT: [400, 'E_COMMAND'],
+  FST_PARTS_LIMIT: [400, 'E_COMMAND'],
+  FST_FIELDS_LIMIT: [400, 'E_COMMAND'],
+};
+
+/** Every error becomes {code, message[, diagnostics]}; only unexpected ones are logged as errors. */
+function handleError(
+  err: FastifyError | HttpError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (err instanceof HttpError) {
+    if (err.headers !== undefined) void reply.headers(err.headers);
+    void reply.code(err.statusCode).send(err.toBody());
+    return;
+  }
+  const fe = err as Partial<FastifyError>;
+  const mapped = fe.code === undefined ? undefined : FASTIFY_CODES[fe.code];
+  if (mapped !== undefined) {
+    void reply.code(mapped[0]).send({ code: mapped[1], message: err.message.toLowerCase() });
+    return;
+  }
+  const status = fe.statusCode ?? 500;
+  if (fe.validation !== undefined || (status >= 400 && status < 500)) {
+    void reply
+      .code(status >= 400 && status < 500 ? status : 400)
+      .send({ code: 'E_BAD_REQUEST', message: err.message });
+    return;
+  }
+  request.log.error({ err, code: 'E_INTERNAL' }, 'http request failed');
+  void reply.code(500).send({ code: 'E_INTERNAL', message: 'internal error (see the log)' });
+}

@@ -1,0 +1,74 @@
+// JSON views the API serves: plans (the `plan --format json` document plus its hash), status, and
+// desired routes with their sources. Pure functions of backend values.
+import { routeToEntry } from '../core/document.js';
+import type { RouteEntryDocument } from '../core/document.js';
+import { compareRoutes } from '../core/route.js';
+import type { RouteSet } from '../core/route.js';
+import { renderPlanJson } from '../core/render.js';
+import type { BackendStatus, PlanView } from './backend.js';
+import { toDiagnosticBody } from './http-error.js';
+
+/** The plan as `plan --format json` renders it, plus `plan_hash` (what POST /v1/plan/confirm takes). */
+export function renderPlanView(view: PlanView): Record<string, unknown> {
+  return { ...renderPlanJson(view.plan, view.guard), plan_hash: view.hash };
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** GET /v1/status: snake_case keys, ISO timestamps, diagnostics with their positions. */
+export function renderStatus(s: BackendStatus): Record<string, unknown> {
+  const last = s.lastReconcile;
+  return {
+    ready: s.ready,
+    ...(s.readyReason === undefined ? {} : { ready_reason: s.readyReason }),
+    exabgp: {
+      instance:
+        s.instance === null ? null : { pid: s.instance.pid, start_time: s.instance.startTime },
+      ack: s.ackMode,
+    },
+    last_reconcile:
+      last === null
+        ? null
+        : {
+            id: last.id,
+            started_at: iso(last.startedAt),
+            duration_ms: last.durationMs,
+            outcome: last.outcome,
+            summary: last.summary,
+            ...(last.error === undefined ? {} : { error: last.error }),
+          },
+    last_success_at: iso(s.lastSuccessAt),
+    counters: {
+      reconciles: s.counters.reconciles,
+      reconcile_errors: s.counters.reconcileErrors,
+      ack_errors: s.counters.ackErrors,
+      guard_blocks: s.counters.guardBlocks,
+    },
+    diagnostics: s.diagnostics.map(toDiagnosticBody),
+    guard: s.guardBlocked === null ? { blocked: false } : { blocked: true, ...s.guardBlocked },
+    recent_ack_errors: s.recentAckErrors.map((e) => ({
+      at: iso(e.at),
+      line: e.line,
+      message: e.message,
+    })),
+  };
+}
+
+export interface SourcedEntry extends RouteEntryDocument {
+  readonly source: { readonly file: string; readonly line: number; readonly col: number };
+}
+
+/** GET /v1/desired without ?source: one entry per route, each with where it was declared. */
+export function renderDesiredWithSources(desired: RouteSet): { routes: SourcedEntry[] } {
+  const routes = [...desired.values()].sort(compareRoutes).map((r) => ({
+    ...routeToEntry(r),
+    source: {
+      file: r.source?.source ?? 'unknown',
+      line: r.source?.line ?? 0,
+      col: r.source?.col ?? 0,
+    },
+  }));
+  return { routes };
+}
