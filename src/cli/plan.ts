@@ -1,0 +1,171 @@
+// `plan`: the dry-run diff for CI. Desired from --routes, announced from one --from-* source (none:
+// empty, so everything is announced). Prints the plan to stdout; diagnostics go to stderr.
+import { compareDiagnostics, formatDiagnostic } from '../core/diagnostic.js';
+import type { Diagnostic, Result } from '../core/diagnostic.js';
+import type { RouteKey, RouteSet } from '../core/route.js';
+import { diffRoutes } from '../core/diff.js';
+import { isEmptyPlan } from '../core/plan.js';
+import { DEFAULT_GUARD_POLICY, evaluateGuard, parseGuardLimit } from '../core/guard.js';
+import type { GuardPolicy } from '../core/guard.js';
+import { encodePlanText } from '../core/exabgp.js';
+import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../core/render.js';
+import { isReconcilerError } from '../errors.js';
+import { RouteDirLoader, mergeSources } from '../config/load-routes.js';
+import { parseCommandArgs, usageError } from './args.js';
+import { EXIT, wantsColor, writeLine, type CliIo } from './io.js';
+import {
+  readAnnouncedFromDir,
+  readAnnouncedFromDump,
+  readAnnouncedFromGit,
+} from './announced-source.js';
+import { readAnnouncedFromState, readAnnouncedFromUrl } from './announced-live.js';
+
+const USAGE = `usage: exabgp-reconciler plan --routes DIR [announced source] [options]
+
+Compare the desired routes in DIR with an announced state and print what would change.
+
+announced source (at most one; none = nothing announced, so every route is an announce):
+  --from-dir DIR     another routes directory (e.g. a checkout of the main branch)
+  --from-git REF     the same --routes directory as it is at git ref REF (no checkout needed)
+  --from-dump FILE   output of ExaBGP's 'show adj-rib out extensive'
+  --from-state DIR   the ledger of a running reconciler (its --state-dir; read-only, safe while live)
+  --from-url URL     a live reconciler's HTTP API (GET URL/v1/announced)
+
+options:
+  --routes DIR           desired route directory (default: routes.d)
+  --format FMT           text (default), json, commands (the exact ExaBGP lines), markdown
+  --detailed-exitcode    exit 2 when the plan has changes (0 = no changes)
+  --max-withdraw N|P%    mass-withdraw guard: trip above N routes or P% of the announced routes
+                         (default: trips when every announced route, or more than 50% of more
+                         than 10 announced routes, would be withdrawn)
+  --no-color             never colour the text output (colour is used only on a TTY without NO_COLOR)
+  -h, --help             show this help
+
+exit status: 0 success (no changes, or changes without --detailed-exitcode), 1 invalid input or
+failure, 2 changes (with --detailed-exitcode), 3 the plan trips the mass-withdraw guard
+`;
+
+const OPTIONS = {
+  routes: { type: 'string' },
+  'from-dir': { type: 'string' },
+  'from-git': { type: 'string' },
+  'from-dump': { type: 'string' },
+  'from-state': { type: 'string' },
+  'from-url': { type: 'string' },
+  format: { type: 'string', default: 'text' },
+  'detailed-exitcode': { type: 'boolean', default: false },
+  'max-withdraw': { type: 'string' },
+  'no-color': { type: 'boolean', default: false },
+} as const;
+
+const FORMATS = ['text', 'json', 'commands', 'markdown'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface Announced {
+  readonly routes: RouteSet;
+  readonly unknown: ReadonlySet<RouteKey>;
+}
+
+type Values = Extract<
+  ReturnType<typeof parseCommandArgs<typeof OPTIONS>>,
+  { kind: 'ok' }
+>['values'];
+
+async function readAnnounced(values: Values, dir: string, io: CliIo): Promise<Result<Announced>> {
+  const wrap = (r: Result<RouteSet>): Result<Announced> =>
+    r.ok ? { ok: true, value: { routes: r.value, unknown: new Set() }, warnings: r.warnings } : r;
+  if (values['from-dir'] !== undefined) return wrap(await readAnnouncedFromDir(values['from-dir']));
+  if (values['from-git'] !== undefined)
+    return wrap(await readAnnouncedFromGit(dir, values['from-git'], io.cwd));
+  if (values['from-dump'] !== undefined)
+    return wrap(await readAnnouncedFromDump(values['from-dump'], io.cwd));
+  if (values['from-state'] !== undefined)
+    return readAnnouncedFromState(values['from-state'], io.cwd);
+  if (values['from-url'] !== undefined) return wrap(await readAnnouncedFromUrl(values['from-url']));
+  return { ok: true, value: { routes: new Map(), unknown: new Set() }, warnings: [] };
+}
+
+function report(diagnostics: readonly Diagnostic[], io: CliIo): void {
+  for (const d of [...diagnostics].sort(compareDiagnostics))
+    writeLine(io.stderr, formatDiagnostic(d));
+}
+
+export async function planCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs('plan', argv, OPTIONS, USAGE, io);
+  if (parsed.kind === 'exit') return parsed.code;
+  const values = parsed.values;
+  const sources = ['from-dir', 'from-git', 'from-dump', 'from-state', 'from-url'] as const;
+  const given = sources.filter((s) => values[s] !== undefined);
+  if (given.length > 1)
+    return usageError('plan', `--${given.join(' and --')} exclude each other`, USAGE, io);
+  const format = values.format as Format;
+  if (!FORMATS.includes(format)) {
+    return usageError(
+      'plan',
+      `unknown --format "${values.format}" (text, json, commands, markdown)`,
+      USAGE,
+      io,
+    );
+  }
+  let policy: GuardPolicy = DEFAULT_GUARD_POLICY;
+  if (values['max-withdraw'] !== undefined) {
+    try {
+      policy = parseGuardLimit(values['max-withdraw']);
+    } catch (err) {
+      if (!isReconcilerError(err)) throw err;
+      return usageError('plan', err.message, USAGE, io);
+    }
+  }
+  const dir = values.routes ?? io.env['EXABGP_RECONCILER_ROUTES'] ?? 'routes.d';
+  try {
+    const loader = new RouteDirLoader(dir);
+    const desired = mergeSources((await loader.load()).sources);
+    const announced = await readAnnounced(values, dir, io);
+    const problems = [
+      ...(desired.ok ? desired.warnings : desired.diagnostics),
+      ...(announced.ok ? announced.warnings : announced.diagnostics),
+    ];
+    report(problems, io);
+    if (!desired.ok || !announced.ok) {
+      writeLine(io.stderr, `exabgp-reconciler plan: invalid input, no plan computed`);
+      return EXIT.error;
+    }
+    const plan = diffRoutes(desired.value, announced.value.routes, {
+      unknown: announced.value.unknown,
+    });
+    const guard = evaluateGuard(plan, announced.value.routes.size, policy);
+    io.stdout.write(
+      render(format, plan, guard, wantsColor(io.stdout, io.env) && values['no-color'] !== true),
+    );
+    if (guard.tripped) {
+      writeLine(io.stderr, `exabgp-reconciler plan: mass-withdraw guard tripped: ${guard.reason}`);
+      return EXIT.guard;
+    }
+    if (values['detailed-exitcode'] === true && !isEmptyPlan(plan)) return EXIT.changes;
+    return EXIT.ok;
+  } catch (err) {
+    if (!isReconcilerError(err)) throw err;
+    writeLine(io.stderr, `exabgp-reconciler plan: error ${err.code}: ${err.message}`);
+    return EXIT.error;
+  }
+}
+
+function render(
+  format: Format,
+  plan: Parameters<typeof renderPlanText>[0],
+  guard: ReturnType<typeof evaluateGuard>,
+  color: boolean,
+): string {
+  switch (format) {
+    case 'text':
+      return renderPlanText(plan, { color, guard });
+    case 'json':
+      return `${JSON.stringify(renderPlanJson(plan, guard), null, 2)}\n`;
+    case 'markdown':
+      return renderPlanMarkdown(plan, guard);
+    case 'commands': {
+      const lines = encodePlanText(plan);
+      return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Process entry: dispatch the CLI command and map its outcome to an exit code. The only caller of
+// process.exit. Every command writes its product to stdout and everything else to stderr.
+import { isBug } from './errors.js';
+import type { CliIo } from './cli/io.js';
+import { validateCommand } from './cli/validate.js';
+import { planCommand } from './cli/plan.js';
+import { runCommand } from './cli/run.js';
+
+const USAGE = `usage: exabgp-reconciler <command> [options]
+
+commands:
+  run        the ExaBGP API process: watch routes, apply the diff to ExaBGP over stdout
+  plan       dry-run diff of desired routes against an announced state (for CI)
+  validate   check route files; diagnostics on stderr
+
+Run 'exabgp-reconciler <command> --help' for a command's options.
+`;
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  validate: validateCommand,
+  plan: planCommand,
+  run: runCommand,
+};
+
+async function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  const io: CliIo = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    env: process.env,
+  };
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? process.stderr : process.stdout).write(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`exabgp-reconciler: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  return command(rest, io);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`exabgp-reconciler: ${isBug(err) ? '' : 'fatal: '}${text}\n`);
+    process.exit(1);
+  },
+);
