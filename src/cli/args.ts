@@ -36,7 +36,7 @@ export function parseCommandArgs<O extends Options>(
       strict: true,
       allowPositionals: false,
     });
-    return { kind: 'ok', values: values as ParsedArgs<O> };
+    return { kind: 'ok', values };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     writeLine(io.stderr, `exabgp-reconciler ${command}: ${lowerFirst(message)}`);
