@@ -1,0 +1,166 @@
+// Properties of encodePlan: every line passes the ExaBGP grammar and names only plan prefixes;
+// the ledger commits reach desired; and a model of ExaBGP's per-neighbor adj-rib-out converges
+// to the effective desired state, also across a crash at any line (design.md §2-§4).
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect } from 'vitest';
+import { diffRoutes } from '../../src/core/diff.js';
+import { encodePlan, type CommandLine, type EncodeOptions } from '../../src/core/exabgp.js';
+import {
+  ALL_NEIGHBORS,
+  ribKey,
+  routeKey,
+  type Route,
+  type RouteKey,
+  type RouteSet,
+} from '../../src/core/route.js';
+import { layeredSetArb, NEIGHBORS, routeSetArb } from '../helpers/arbitraries.js';
+import { assertValidExabgpLine } from '../helpers/exabgp-grammar.js';
+
+/** Neighbors bound to our process in the model; the last one never has a specific route. */
+const MODEL_NEIGHBORS = [NEIGHBORS[0], NEIGHBORS[1], '198.51.100.9'];
+
+const optionsArb: fc.Arbitrary<EncodeOptions> = fc.constantFrom(
+  {},
+  { bulk: false },
+  { maxPrefixesPerLine: 2 },
+  { maxLineBytes: 80 },
+);
+const pairArb = fc.oneof(
+  fc.tuple(routeSetArb(), routeSetArb()),
+  fc.tuple(layeredSetArb(), layeredSetArb()),
+);
+
+/** neighbor → rib key → value text: what each neighbor is sent. */
+type Rib = Map<string, Map<string, string>>;
+
+/** A neighbor-specific route overrides the `*` route with the same rib key for that neighbor. */
+function effective(set: RouteSet): Rib {
+  const rib: Rib = new Map(MODEL_NEIGHBORS.map((n) => [n, new Map<string, string>()]));
+  for (const r of set.values()) {
+    if (r.target !== ALL_NEIGHBORS) {
+      rib.get(r.target)?.set(ribKey(r), r.value);
+      continue;
+    }
+    for (const [n, routes] of rib) {
+      if (!set.has(`${n} ${ribKey(r)}`)) routes.set(ribKey(r), r.value);
+    }
+  }
+  return rib;
+}
+
+/** Execute one line as ExaBGP 4.2 does: no selector = every neighbor; bulk drops path-information. */
+function execute(rib: Rib, text: string): void {
+  const line = assertValidExabgpLine(text);
+  const targets = line.neighbor === undefined ? [...rib.keys()] : [line.neighbor];
+  for (const prefix of line.prefixes) {
+    const key = ribKey({
+      target: ALL_NEIGHBORS,
+      afi: line.afi,
+      safi: line.safi,
+      prefix,
+      ...(line.rd !== undefined ? { rd: line.rd } : {}),
+      ...(line.form === 'route' && line.pathInformation !== undefined
+        ? { pathInformation: line.pathInformation }
+        : {}),
+    });
+    for (const n of targets) {
+      const routes = rib.get(n);
+      if (routes === undefined) throw new Error(`selector names an unbound neighbor ${n}`);
+      if (line.action === 'announce') routes.set(key, line.value);
+      else routes.delete(key);
+    }
+  }
+}
+
+function commit(ledger: Map<RouteKey, Route>, line: CommandLine): void {
+  for (const r of line.routes) {
+    if (line.commit === 'set') ledger.set(routeKey(r), r);
+    else if (line.commit === 'remove') ledger.delete(routeKey(r));
+  }
+}
+
+const plain = (rib: Rib): [string, [string, string][]][] =>
+  [...rib].map(([n, routes]) => [n, [...routes].sort()]);
+
+describe('encodePlan properties', () => {
+  test.prop([pairArb, optionsArb])(
+    'every line is a valid ExaBGP command naming only prefixes of the plan',
+    ([desired, announced], options) => {
+      const plan = diffRoutes(desired, announced);
+      const inPlan = new Set(
+        [...plan.announce, ...plan.update.map((u) => u.after), ...plan.withdraw].map(
+          (r) => r.prefix,
+        ),
+      );
+      const covered = new Set<RouteKey>();
+      for (const line of encodePlan(plan, options)) {
+        expect(line.text).not.toContain('\n');
+        const parsed = assertValidExabgpLine(line.text);
+        parsed.prefixes.forEach((p) => expect(inPlan.has(p)).toBe(true));
+        line.routes.forEach((r) => covered.add(routeKey(r)));
+      }
+      for (const r of [...plan.announce, ...plan.update.map((u) => u.after), ...plan.withdraw]) {
+        expect(covered.has(routeKey(r))).toBe(true);
+      }
+    },
+  );
+
+  test.prop([pairArb, optionsArb])(
+    'committing every line on done turns the announced ledger into desired',
+    ([desired, announced], options) => {
+      const ledger = new Map(announced);
+      encodePlan(diffRoutes(desired, announced), options).forEach((l) => commit(ledger, l));
+      expect([...ledger].map(([k, r]) => [k, r.value]).sort()).toEqual(
+        [...desired].map(([k, r]) => [k, r.value]).sort(),
+      );
+    },
+  );
+
+  test.prop([fc.tuple(layeredSetArb(), layeredSetArb()), optionsArb])(
+    'executing the lines on a per-neighbor adj-rib-out model converges to desired',
+    ([desired, announced], options) => {
+      const rib = effective(announced);
+      encodePlan(diffRoutes(desired, announced), options).forEach((l) => execute(rib, l.text));
+      expect(plain(rib)).toEqual(plain(effective(desired)));
+    },
+  );
+
+  test.prop([fc.tuple(layeredSetArb(), layeredSetArb())])(
+    'every key a line touches is settled by a later line',
+    ([desired, announced]) => {
+      const lines = encodePlan(diffRoutes(desired, announced));
+      lines.forEach((line, i) => {
+        for (const key of line.touches ?? []) {
+          const later = lines.slice(i + 1).some((l) => l.routes.some((r) => routeKey(r) === key));
+          expect(later).toBe(true);
+        }
+      });
+    },
+  );
+
+  test.prop([fc.tuple(layeredSetArb(), layeredSetArb()), fc.nat(), fc.boolean(), optionsArb])(
+    'a crash at any line converges after the restart re-plans with pending keys unknown',
+    ([desired, announced], at, processed, options) => {
+      const rib = effective(announced);
+      const ledger = new Map(announced);
+      const pending = new Map<RouteKey, Route | undefined>();
+      const lines = encodePlan(diffRoutes(desired, announced), options);
+      const crashAt = lines.length === 0 ? 0 : at % lines.length;
+      lines.slice(0, crashAt + 1).forEach((line, i) => {
+        line.routes.forEach((r) => pending.set(routeKey(r), r));
+        line.touches?.forEach((k) => pending.has(k) || pending.set(k, ledger.get(k)));
+        if (i === crashAt && !processed) return;
+        execute(rib, line.text);
+        if (i === crashAt) return; // written and processed, but the `done` was never read
+        commit(ledger, line);
+        line.routes.forEach((r) => pending.delete(routeKey(r)));
+      });
+      // Restart: announced = ledger plus pending entries; pending keys are unknown.
+      const restarted = new Map(ledger);
+      for (const [k, r] of pending) if (!restarted.has(k) && r !== undefined) restarted.set(k, r);
+      const replan = diffRoutes(desired, restarted, { unknown: new Set(pending.keys()) });
+      encodePlan(replan, options).forEach((l) => execute(rib, l.text));
+      expect(plain(rib)).toEqual(plain(effective(desired)));
+    },
+  );
+});
