@@ -1,0 +1,65 @@
+// The one call `run` makes to serve the HTTP API: checks --listen/--token-file/--body-limit, builds
+// the server and starts listening in the background (bind failures retried, never thrown).
+import type { Logger } from 'pino';
+import { ReconcilerError } from '../errors.js';
+import { resolveToken } from './auth.js';
+import type { HttpBackend } from './backend.js';
+import { parseListenAddress, startHttpServer, type HttpServerHandle } from './listen.js';
+import { buildServer, DEFAULT_BODY_LIMIT } from './server.js';
+
+export interface HttpApiOptions {
+  /** `--listen`: `HOST:PORT`, `[V6]:PORT` or `none` (default 127.0.0.1:5000). */
+  readonly listen: string;
+  /** `--token-file`: required when the listen host is not loopback. */
+  readonly tokenFile?: string;
+  /** `--body-limit` in bytes (default 32 MiB). */
+  readonly bodyLimit?: number;
+}
+
+const UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** `--body-limit`: bytes, or with a unit (`512k`, `32m`, `32MiB`, `1g`); at least 1 KiB. */
+export function parseBodyLimit(text: string): number {
+  const m = /^([0-9]+)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = UNITS[(m?.[2] ?? '').toLowerCase()];
+  const bytes = m === null || unit === undefined ? NaN : Number(m[1]) * unit;
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) {
+    throw new ReconcilerError(
+      'E_USAGE',
+      `invalid --body-limit "${text}" (bytes, or 512k, 32m, 1g; at least 1k)`,
+    );
+  }
+  return bytes;
+}
+
+/**
+ * Start the HTTP API for `backend`, or return null for `--listen none`. Throws E_USAGE (before
+ * anything listens) for a bad --listen, or a non-loopback address without a readable token file;
+ * once started, nothing it does throws into the caller.
+ */
+export async function startHttpApi(
+  backend: HttpBackend,
+  logger: Logger,
+  options: HttpApiOptions,
+): Promise<HttpServerHandle | null> {
+  const parsed = parseListenAddress(options.listen);
+  if (!parsed.ok)
+    throw new ReconcilerError('E_USAGE', parsed.diagnostics[0]?.message ?? 'invalid --listen');
+  if (parsed.value === null) return null;
+  const token = await resolveToken(parsed.value.host, options.tokenFile);
+  const app = buildServer({
+    backend,
+    logger,
+    ...(token === undefined ? {} : { token }),
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+  });
+  return startHttpServer(app, parsed.value, logger);
+}
