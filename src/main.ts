@@ -3,9 +3,6 @@
 // process.exit. Every command writes its product to stdout and everything else to stderr.
 import { isBug } from './errors.js';
 import type { CliIo } from './cli/io.js';
-import { validateCommand } from './cli/validate.js';
-import { planCommand } from './cli/plan.js';
-import { runCommand } from './cli/run.js';
 
 const USAGE = `usage: exabgp-reconciler <command> [options]
 
@@ -19,10 +16,11 @@ Run 'exabgp-reconciler <command> --help' for a command's options.
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
+// Loaded on demand: `validate` and `plan` should not pay for fastify, SQLite and chokidar.
 const COMMANDS: Readonly<Record<string, Command>> = {
-  validate: validateCommand,
-  plan: planCommand,
-  run: runCommand,
+  validate: async (argv, io) => (await import('./cli/validate.js')).validateCommand(argv, io),
+  plan: async (argv, io) => (await import('./cli/plan.js')).planCommand(argv, io),
+  run: async (argv, io) => (await import('./cli/run.js')).runCommand(argv, io),
 };
 
 async function main(): Promise<number> {

@@ -1,0 +1,218 @@
+// `plan` as a real process: every output format, exit codes, the guard, and --from-git on a real
+// git repository with route changes.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isValidExabgpLine } from '../helpers/exabgp-grammar.js';
+import { runCli } from '../helpers/spawn-cli.js';
+
+const EDGE_V1 = `routes:
+  - prefix: 192.0.2.0/24
+    next-hop: 198.51.100.1
+    med: 10
+  - prefix: 203.0.113.0/24
+    next-hop: 198.51.100.1
+  - prefixes: [198.51.100.10/32, 198.51.100.11/32]
+    next-hop: 198.51.100.1
+    community: [65000:666]
+`;
+const EDGE_V2 = `routes:
+  - prefix: 192.0.2.0/24
+    next-hop: 198.51.100.1
+    med: 20
+  - prefixes: [198.51.100.10/32, 198.51.100.11/32, 198.51.100.12/32]
+    next-hop: 198.51.100.1
+    community: [65000:666]
+`;
+
+let repo: string;
+
+function git(...args: string[]): void {
+  execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
+}
+
+beforeAll(() => {
+  repo = mkdtempSync(join(tmpdir(), 'plan-git-'));
+  mkdirSync(join(repo, 'routes.d'));
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'ci@example.invalid');
+  git('config', 'user.name', 'ci');
+  writeFileSync(join(repo, 'routes.d', 'edge.yaml'), EDGE_V1);
+  writeFileSync(
+    join(repo, 'routes.d', 'old.yaml'),
+    'routes:\n  - prefix: 2001:db8:1::/48\n    next-hop: 2001:db8::1\n',
+  );
+  git('add', '.');
+  git('commit', '-q', '-m', 'v1');
+  writeFileSync(join(repo, 'routes.d', 'edge.yaml'), EDGE_V2);
+  rmSync(join(repo, 'routes.d', 'old.yaml'));
+  git('add', '-A');
+  git('commit', '-q', '-m', 'v2');
+});
+
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+describe('exabgp-reconciler plan --from-git', () => {
+  it('prints exactly the commands for the change since HEAD~1 and exits 2', async () => {
+    const r = await runCli(
+      [
+        'plan',
+        '--routes',
+        'routes.d',
+        '--from-git',
+        'HEAD~1',
+        '--detailed-exitcode',
+        '--format',
+        'commands',
+      ],
+      { cwd: repo },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'announce route 192.0.2.0/24 next-hop 198.51.100.1 med 20',
+      'announce route 198.51.100.12/32 next-hop 198.51.100.1 community [ 65000:666 ]',
+      'withdraw route 203.0.113.0/24',
+      'withdraw route 2001:db8:1::/48',
+    ]);
+  });
+
+  it('renders the same change as a Terraform-like text plan', async () => {
+    const r = await runCli(['plan', '--routes', 'routes.d', '--from-git', 'HEAD~1'], { cwd: repo });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('~ update 192.0.2.0/24');
+    expect(r.stdout).toMatch(/med: 10 -> 20/);
+    expect(r.stdout).toContain('+ announce 198.51.100.12/32');
+    expect(r.stdout).toContain('- withdraw 203.0.113.0/24');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'Plan: 1 to announce, 1 to update, 2 to withdraw.',
+    );
+  });
+
+  it('reports no changes against HEAD with exit 0', async () => {
+    const r = await runCli(
+      ['plan', '--routes', 'routes.d', '--from-git', 'HEAD', '--detailed-exitcode'],
+      {
+        cwd: repo,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('No changes.\n');
+  });
+
+  it('fails with E_GIT on an unknown ref', async () => {
+    const r = await runCli(['plan', '--routes', 'routes.d', '--from-git', 'no-such-ref'], {
+      cwd: repo,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/error E_GIT: git rev-parse/);
+  });
+});
+
+describe('exabgp-reconciler plan output formats', () => {
+  it('emits only valid ExaBGP commands for the bundled routes', async () => {
+    const r = await runCli(['plan', '--routes', 'routes.d', '--format', 'commands']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(isValidExabgpLine(line), line).toBe(true);
+  });
+
+  it('emits versioned JSON with a summary', async () => {
+    const r = await runCli(['plan', '--routes', 'routes.d', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.format_version).toBe('1');
+    expect(json.summary.announce).toBeGreaterThan(0);
+    expect(json.summary.withdraw).toBe(0);
+  });
+
+  it('emits markdown for a pull-request comment', async () => {
+    const r = await runCli(['plan', '--routes', 'routes.d', '--format', 'markdown']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/to announce/);
+  });
+
+  it('exits 3 when the plan trips the mass-withdraw guard', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'plan-empty-'));
+    try {
+      const r = await runCli([
+        'plan',
+        '--routes',
+        empty,
+        '--from-dir',
+        'routes.d',
+        '--format',
+        'commands',
+      ]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/mass-withdraw guard tripped/);
+      expect(
+        r.stdout
+          .split('\n')
+          .filter(Boolean)
+          .every((l) => /^(neighbor \S+ )?withdraw /.test(l)),
+      ).toBe(true);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['1', 3],
+    ['2', 0],
+    ['35%', 3],
+    ['40%', 0],
+  ])('with --max-withdraw %s, withdrawing 2 of 5 routes exits %i', async (limit, code) => {
+    const r = await runCli(
+      ['plan', '--routes', 'routes.d', '--from-git', 'HEAD~1', '--max-withdraw', limit],
+      {
+        cwd: repo,
+      },
+    );
+    expect(r.code).toBe(code);
+  });
+
+  it('always trips when every announced route would be withdrawn, whatever the limit', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'plan-empty-'));
+    try {
+      const r = await runCli([
+        'plan',
+        '--routes',
+        empty,
+        '--from-dir',
+        'routes.d',
+        '--max-withdraw',
+        '100%',
+      ]);
+      expect(r.code).toBe(3);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses invalid desired routes with diagnostics and no plan', async () => {
+    const r = await runCli(['plan', '--routes', 'test/fixtures/routes/bad']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/host-bits\.yaml:4:13: error E_HOST_BITS/);
+  });
+
+  it.each([
+    [['plan', '--format', 'xml'], /unknown --format "xml"/],
+    [
+      ['plan', '--from-dir', 'a', '--from-git', 'b'],
+      /--from-dir and --from-git exclude each other/,
+    ],
+    [['plan', '--max-withdraw', 'lots'], /invalid withdraw limit "lots"/],
+    [['plan', '--nope'], /unknown option '--nope'/],
+  ])('rejects %j with exit 1', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+  });
+});
