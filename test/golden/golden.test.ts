@@ -1,0 +1,63 @@
+// Golden scenarios: each test/golden/cases/<name>/ holds desired.json and announced.json (route
+// specs for test/helpers/routes.ts) and optionally case.json ({ maxWithdraw?: "N" | "P%" }); the
+// plan is rendered to plan.txt, plan.json, plan.md and commands.exabgp. `vitest -u` regenerates.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { diffRoutes } from '../../src/core/diff.js';
+import { encodePlanText } from '../../src/core/exabgp.js';
+import { DEFAULT_GUARD_POLICY, evaluateGuard, parseGuardLimit } from '../../src/core/guard.js';
+import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../src/core/render.js';
+import { assertValidExabgpLine } from '../helpers/exabgp-grammar.js';
+import { routeSet, type RouteSpec } from '../helpers/routes.js';
+
+const CASES = join(import.meta.dirname, 'cases');
+
+interface CaseOptions {
+  readonly maxWithdraw?: string;
+}
+
+function readJson<T>(path: string, fallback: T): T {
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : fallback;
+}
+
+const names = readdirSync(CASES, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+describe('golden plans', () => {
+  it('finds the cases', () => {
+    expect(names.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(names)('%s', async (name) => {
+    const dir = join(CASES, name);
+    const desired = routeSet(readJson<RouteSpec[]>(join(dir, 'desired.json'), []));
+    const announced = routeSet(readJson<RouteSpec[]>(join(dir, 'announced.json'), []));
+    const options = readJson<CaseOptions>(join(dir, 'case.json'), {});
+    const policy =
+      options.maxWithdraw === undefined
+        ? DEFAULT_GUARD_POLICY
+        : parseGuardLimit(options.maxWithdraw);
+
+    const plan = diffRoutes(desired, announced);
+    const guard = evaluateGuard(plan, announced.size, policy);
+    const commands = encodePlanText(plan);
+    commands.forEach((line) => assertValidExabgpLine(line));
+    // The same inputs in reverse insertion order give byte-identical output.
+    const reversed = diffRoutes(new Map([...desired].reverse()), new Map([...announced].reverse()));
+    expect(reversed).toEqual(plan);
+
+    await expect(renderPlanText(plan, { color: false, guard })).toMatchFileSnapshot(
+      join(dir, 'plan.txt'),
+    );
+    await expect(`${JSON.stringify(renderPlanJson(plan, guard), null, 2)}\n`).toMatchFileSnapshot(
+      join(dir, 'plan.json'),
+    );
+    await expect(renderPlanMarkdown(plan, guard)).toMatchFileSnapshot(join(dir, 'plan.md'));
+    await expect(commands.map((l) => `${l}\n`).join('')).toMatchFileSnapshot(
+      join(dir, 'commands.exabgp'),
+    );
+  });
+});
