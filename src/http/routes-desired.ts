@@ -2,12 +2,11 @@
 // as a route document (JSON or YAML) with ETag/If-Match and dry runs.
 import type { FastifyInstance } from 'fastify';
 import { parseRouteDocument } from '../config/load-routes.js';
-import { ROUTES_SCHEMA } from '../config/schema.js';
 import { routesToDocument } from '../core/document.js';
 import { computeEtag } from './etag.js';
 import { editApiSource } from './api-source.js';
 import { HttpError, rejectDocument } from './http-error.js';
-import { ERROR_SCHEMA, PLAN_SCHEMA } from './openapi.js';
+import { ERROR_SCHEMA, PLAN_SCHEMA, ROUTE_DOCUMENT_PLACEHOLDER } from './openapi.js';
 import type { RouteContext } from './route-context.js';
 import { renderDesiredWithSources, renderPlanView } from './views.js';
 
@@ -89,8 +88,8 @@ function registerPut(app: FastifyInstance, ctx: RouteContext): void {
         querystring: { type: 'object', properties: { dry_run: { type: 'boolean' } } },
         body: {
           content: {
-            'application/json': { schema: ROUTES_SCHEMA },
-            'application/yaml': { schema: ROUTES_SCHEMA },
+            'application/json': { schema: ROUTE_DOCUMENT_PLACEHOLDER },
+            'application/yaml': { schema: ROUTE_DOCUMENT_PLACEHOLDER },
           },
         },
         response: {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routesToDocument } from '../core/document.js';
 import { HttpError } from './http-error.js';
-import { ERROR_SCHEMA, PLAN_SCHEMA } from './openapi.js';
+import { ERROR_SCHEMA, PLAN_SCHEMA, ROUTE_DOCUMENT_PLACEHOLDER } from './openapi.js';
 import type { RouteContext } from './route-context.js';
 import { renderPlanView, renderStatus } from './views.js';
 
@@ -16,7 +16,7 @@ export function registerStateRoutes(app: FastifyInstance, ctx: RouteContext): vo
       schema: {
         summary:
           'What ExaBGP acknowledged (the ledger), as a route document (the routes.d file shape)',
-        response: { 200: ANY_OBJECT },
+        response: { 200: ROUTE_DOCUMENT_PLACEHOLDER },
       },
     },
     (_request, reply) => {
