@@ -30,6 +30,13 @@ export interface ReconcileRecord {
   readonly durationMs: number;
   readonly outcome: ReconcileOutcome;
   readonly summary: PlanSummary;
+  /** Lines written, acknowledged, rejected and timed out during this reconcile. */
+  readonly lines?: {
+    readonly written: number;
+    readonly done: number;
+    readonly errors: number;
+    readonly timeouts: number;
+  };
   /** Set when `outcome` is `failed`: the error code and message. */
   readonly error?: { readonly code: string; readonly message: string };
 }
@@ -59,6 +66,8 @@ export interface BackendStatus {
     readonly reconcileErrors: number;
     readonly ackErrors: number;
     readonly guardBlocks: number;
+    readonly ackTimeouts?: number;
+    readonly linesWritten?: number;
   };
   /** Current input problems (files and api), with file positions; empty when the input is good. */
   readonly diagnostics: readonly Diagnostic[];
@@ -66,6 +75,22 @@ export interface BackendStatus {
   readonly guardBlocked: (GuardVerdict & { readonly hash: string }) | null;
   /** The most recent ack errors, newest last (bounded by the runtime). */
   readonly recentAckErrors: readonly AckError[];
+  /** The ledger was trusted at start-up (same ExaBGP instance) rather than reset. */
+  readonly ledgerTrusted?: boolean;
+  /** The input is invalid now and an older good desired state is in use. */
+  readonly usingLastGood?: boolean;
+  readonly desiredCount?: number;
+  readonly announcedCount?: number;
+  readonly pendingCount?: number;
+  /** BGP neighbors by address, as ExaBGP last reported them. */
+  readonly neighbors?: Readonly<Record<string, NeighborStatus>>;
+}
+
+export interface NeighborStatus {
+  readonly state: 'connected' | 'up' | 'down';
+  /** Epoch milliseconds. */
+  readonly at: number;
+  readonly reason?: string;
 }
 
 /** Result of `confirmPlan`: confirmed, or why not (no guarded plan, or a different hash). */

@@ -22,7 +22,7 @@ function totalCounter(
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(backend.getStatus().counters[field]);
+      this.inc(backend.getStatus().counters[field] ?? 0);
     },
   });
 }
@@ -106,6 +106,22 @@ function registerStateGauges(registry: Registry, backend: HttpBackend): void {
       this.set(backend.getStatus().guardBlocked === null ? 0 : 1);
     },
   });
+  new Gauge({
+    name: `${PREFIX}using_last_good`,
+    help: '1 while the input is invalid and the last good desired state is in use',
+    registers: [registry],
+    collect() {
+      this.set(backend.getStatus().usingLastGood === true ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}pending_routes`,
+    help: 'Route keys written to ExaBGP and not yet acknowledged (or unknown after a crash)',
+    registers: [registry],
+    collect() {
+      this.set(backend.getAnnounced().pending.size);
+    },
+  });
 }
 
 /** The registry behind GET /metrics for `backend`. */
@@ -128,6 +144,20 @@ export function createMetricsRegistry(backend: HttpBackend): Registry {
     'ack_errors_total',
     'Command lines ExaBGP answered error to, or never acked',
     'ackErrors',
+  );
+  totalCounter(
+    registry,
+    backend,
+    'ack_timeouts_total',
+    'Command lines ExaBGP did not answer in time',
+    'ackTimeouts',
+  );
+  totalCounter(
+    registry,
+    backend,
+    'lines_written_total',
+    'Command lines written to ExaBGP',
+    'linesWritten',
   );
   totalCounter(
     registry,

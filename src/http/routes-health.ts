@@ -12,10 +12,10 @@ export function registerHealthRoutes(
     '/healthz',
     { schema: { summary: 'Alive; degraded when the input has errors (last good state in use)' } },
     () => {
-      const errors = ctx.backend
-        .getStatus()
-        .diagnostics.filter((d) => d.severity === 'error').length;
-      return { status: errors > 0 ? 'degraded' : 'ok', diagnostics: errors };
+      const status = ctx.backend.getStatus();
+      const errors = status.diagnostics.filter((d) => d.severity === 'error').length;
+      const degraded = errors > 0 || status.usingLastGood === true;
+      return { status: degraded ? 'degraded' : 'ok', diagnostics: errors };
     },
   );
   app.get(

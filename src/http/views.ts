@@ -17,6 +17,20 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function renderNeighbors(
+  neighbors: NonNullable<BackendStatus['neighbors']>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [address, n] of Object.entries(neighbors)) {
+    out[address] = { state: n.state, at: iso(n.at), ...optional('reason', n.reason) };
+  }
+  return out;
+}
+
 /** GET /v1/status: snake_case keys, ISO timestamps, diagnostics with their positions. */
 export function renderStatus(s: BackendStatus): Record<string, unknown> {
   const last = s.lastReconcile;
@@ -37,6 +51,7 @@ export function renderStatus(s: BackendStatus): Record<string, unknown> {
             duration_ms: last.durationMs,
             outcome: last.outcome,
             summary: last.summary,
+            ...(last.lines === undefined ? {} : { lines: last.lines }),
             ...(last.error === undefined ? {} : { error: last.error }),
           },
     last_success_at: iso(s.lastSuccessAt),
@@ -45,7 +60,15 @@ export function renderStatus(s: BackendStatus): Record<string, unknown> {
       reconcile_errors: s.counters.reconcileErrors,
       ack_errors: s.counters.ackErrors,
       guard_blocks: s.counters.guardBlocks,
+      ...optional('ack_timeouts', s.counters.ackTimeouts),
+      ...optional('lines_written', s.counters.linesWritten),
     },
+    ...optional('ledger_trusted', s.ledgerTrusted),
+    ...optional('using_last_good', s.usingLastGood),
+    ...optional('desired_count', s.desiredCount),
+    ...optional('announced_count', s.announcedCount),
+    ...optional('pending_count', s.pendingCount),
+    ...(s.neighbors === undefined ? {} : { neighbors: renderNeighbors(s.neighbors) }),
     diagnostics: s.diagnostics.map(toDiagnosticBody),
     guard: s.guardBlocked === null ? { blocked: false } : { blocked: true, ...s.guardBlocked },
     recent_ack_errors: s.recentAckErrors.map((e) => ({

@@ -165,6 +165,36 @@ describe('GET /v1/status', () => {
     ]);
     expect(body.guard).toEqual({ blocked: false });
     expect(body.recent_ack_errors[0].line).toBe('announce route 10.0.0.0/24 next-hop self');
+    expect(body).not.toHaveProperty('neighbors');
+  });
+
+  it('adds the optional runtime fields when the backend has them', async () => {
+    h = makeHarness();
+    h.backend.status = {
+      ...h.backend.status,
+      counters: {
+        reconciles: 1,
+        reconcileErrors: 0,
+        ackErrors: 0,
+        guardBlocks: 0,
+        ackTimeouts: 4,
+        linesWritten: 9,
+      },
+      ledgerTrusted: true,
+      usingLastGood: true,
+      pendingCount: 2,
+      neighbors: { '192.0.2.1': { state: 'up', at: Date.UTC(2024, 0, 1) } },
+    };
+    const body = (await h.app.inject({ url: '/v1/status' })).json();
+    expect(body.counters).toMatchObject({ ack_timeouts: 4, lines_written: 9 });
+    expect(body).toMatchObject({ ledger_trusted: true, using_last_good: true, pending_count: 2 });
+    expect(body.neighbors).toEqual({
+      '192.0.2.1': { state: 'up', at: '2024-01-01T00:00:00.000Z' },
+    });
+    expect((await h.app.inject({ url: '/healthz' })).json().status).toBe('degraded');
+    const metrics = (await h.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toContain('exabgp_reconciler_ack_timeouts_total 4');
+    expect(metrics).toContain('exabgp_reconciler_using_last_good 1');
   });
 });
 
