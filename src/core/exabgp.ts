@@ -128,10 +128,15 @@ function push(
   ctx.out.push(touches.length > 0 ? { text, routes, commit, touches } : { text, routes, commit });
 }
 
-function checkValue(ctx: Context, value: string): void {
-  if (ctx.checked.has(value)) return;
-  if (UNSAFE.test(value)) throw bug(`unsafe attribute text for ExaBGP: ${JSON.stringify(value)}`);
-  ctx.checked.add(value);
+/** Defence in depth: canonical routes never fail this; a failure is a loader bug, never a line. */
+function checkGroup(ctx: Context, action: Action, r: Route): void {
+  if (!/^(\*|[0-9a-f.:]+)$/.test(r.target) || !/^[0-9a-f.:]*\/\d+$/.test(r.prefix)) {
+    throw bug(`unsafe target or prefix for ExaBGP: ${routeKey(r)}`);
+  }
+  if (action === 'withdraw' || ctx.checked.has(r.value)) return;
+  if (UNSAFE.test(r.value))
+    throw bug(`unsafe attribute text for ExaBGP: ${JSON.stringify(r.value)}`);
+  ctx.checked.add(r.value);
 }
 
 function bulkHead(action: Action, r: Route): string {
@@ -149,7 +154,7 @@ function emitGroup(
 ): void {
   const first = group[0];
   if (first === undefined) return;
-  if (action === 'announce') checkValue(ctx, first.wire.value);
+  checkGroup(ctx, action, first.wire);
   const head = bulkHead(action, first.wire);
   let start = 0;
   while (start < group.length) {

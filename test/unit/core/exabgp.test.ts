@@ -239,6 +239,18 @@ describe('encodePlan', () => {
     ]);
   });
 
+  it.each([
+    [
+      'a command word in the value',
+      { ...route({ prefix: P }), value: 'next-hop 192.0.2.254 name shutdown' },
+    ],
+    ['a comment in the value', { ...route({ prefix: P }), value: 'next-hop 192.0.2.254 # x' }],
+    ['a selector with extra words', { ...route({ prefix: P }), target: '192.0.2.1 peer-as 1' }],
+  ])('refuses %s as a bug instead of writing it', (_name, bad) => {
+    const plan = diffRoutes(routeSet([bad]), new Map());
+    expect(() => encodePlan(plan)).toThrow(/^BUG: unsafe/);
+  });
+
   it('records what the ledger commits on done for each line', () => {
     const plan = diffRoutes(
       routeSet([{ prefix: '10.0.0.0/24' }]),
