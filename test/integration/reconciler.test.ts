@@ -34,8 +34,8 @@ interface Setup {
   root: string;
   routes: string;
   state: string;
-  write(name: string, text: string): void;
-  start(opts?: Partial<StartOptions>): Started;
+  write: (name: string, text: string) => void;
+  start: (opts?: Partial<StartOptions>) => Started;
 }
 
 interface StartOptions {
