@@ -16,6 +16,8 @@ export interface RouteWatcherOptions {
 }
 
 export interface RouteWatcher {
+  /** Resolves once both watchers finished their initial scan (tests wait for it). */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ export function startRouteWatcher(options: RouteWatcherOptions): RouteWatcher {
   const inner = watch(real, {
     ignoreInitial: true,
     depth: 0,
+    followSymlinks: false,
     ignored,
     ignorePermissionErrors: true,
   });
@@ -89,6 +92,8 @@ export function startRouteWatcher(options: RouteWatcherOptions): RouteWatcher {
   const parent = watch(dirname(dir), {
     ignoreInitial: true,
     depth: 0,
+    // Links as entries: a rename over `routes.d` is then reported (following them hides it).
+    followSymlinks: false,
     ignorePermissionErrors: true,
     ignored: (path: string) => path !== dirname(dir) && isIgnoredName(basename(path)),
   });
@@ -99,7 +104,11 @@ export function startRouteWatcher(options: RouteWatcherOptions): RouteWatcher {
     retarget(path);
     signal(path);
   });
+  const ready = Promise.all(
+    [inner, parent].map((w) => new Promise<void>((resolve) => w.once('ready', () => resolve()))),
+  ).then(() => undefined);
   return {
+    ready,
     close: async () => {
       if (timer !== undefined) options.clock.clearTimeout(timer);
       await Promise.all([inner.close(), parent.close()]);
