@@ -14,6 +14,8 @@ import {
 } from '../core/diagnostic.js';
 import { routeKey, type Route, type RouteKey, type RouteSet } from '../core/route.js';
 import { buildDocumentRoutes, type EntrySink } from './entries.js';
+import { readFastJson } from './fast-json.js';
+import { readFastYaml, type FastDocument } from './fast-yaml.js';
 import {
   locateNode,
   offsetToPosition,
@@ -33,7 +35,7 @@ export interface SourceResult {
 }
 
 export interface ParseOptions {
-  /** Largest accepted document in bytes (default 16 MiB). */
+  /** Largest accepted document in bytes (default DEFAULT_MAX_BYTES, 256 MiB). */
   readonly maxBytes?: number;
   /** yaml's maxAliasCount: bound on alias expansion (default 100). */
   readonly maxAliasCount?: number;
@@ -41,7 +43,8 @@ export interface ParseOptions {
   readonly format?: 'yaml' | 'json';
 }
 
-export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+/** A million routes in the per-route form take about 90 MB; the grouped form about 26 MB. */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_MAX_ALIAS_COUNT = 100;
 
 /** sha256 of the document bytes: the cache key of a parsed source. */
@@ -143,6 +146,32 @@ function withoutHexInts(tags: Tags): Tags {
 }
 
 /**
+ * The fast path: a document inside the plain subset (fast-yaml.ts) that validates and builds with
+ * no diagnostic at all. Anything else returns undefined and goes through the `yaml` package, so
+ * every diagnostic and position comes from one place.
+ */
+function parseFast(source: string, hash: string, fast: FastDocument): SourceResult | undefined {
+  const data = fast.value;
+  if (data === null || data === undefined) return { source, hash, routes: [], diagnostics: [] };
+  if (!validateRoutesDocument(data)) return undefined;
+  const positions = fast.itemPositions.get('routes') ?? [];
+  let reported = false;
+  const sink: EntrySink = {
+    source,
+    report: () => {
+      reported = true;
+    },
+    entryPosition: (i) => positions[i] ?? { line: 0, col: 0 },
+    position: () => {
+      reported = true;
+      return { line: 0, col: 0 };
+    },
+  };
+  const routes = buildDocumentRoutes(data, sink);
+  return reported ? undefined : { source, hash, routes, diagnostics: [] };
+}
+
+/**
  * Parse, validate and canonicalise one route document. Never throws for bad input.
  * @example parseRouteDocument('routes.d/a.yaml', 'routes: []').routes // []
  */
@@ -155,6 +184,18 @@ export function parseRouteDocument(
   const hash = hashText(text);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) return failed(source, hash, [sizeDiagnostic(source, bytes, maxBytes)]);
+  const fast = options.format === 'json' ? readFastJson(text) : readFastYaml(text);
+  const quick = fast === undefined ? undefined : parseFast(source, hash, fast);
+  return quick ?? parseWithYaml(source, hash, text, options);
+}
+
+/** The full path through the `yaml` package: syntax errors, aliases, positions of every node. */
+function parseWithYaml(
+  source: string,
+  hash: string,
+  text: string,
+  options: ParseOptions,
+): SourceResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lc,
