@@ -1,5 +1,6 @@
 // Locates the real daemons the e2e suite drives (exabgp, bird, birdc) and our built binary.
 // Under CI=true a missing binary is a failure, never a skip; locally the suite skips with the reason.
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,4 +68,28 @@ export function requireBinaries(options: { needMain?: boolean } = {}): Binaries 
   if (isCi()) throw new Error(`${availability.reason} (CI=true: the e2e suite must not skip)`);
   process.stderr.write(`SKIPPING e2e file: ${availability.reason}\n`);
   return undefined;
+}
+
+let runHelp: string | undefined;
+
+/** `run --help` of the built binary (cached), to adapt to flags that exist. */
+export function runHelpText(): string {
+  if (runHelp === undefined) {
+    const result = spawnSync(process.execPath, [MAIN_JS, 'run', '--help'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    runHelp = `${result.stdout}${result.stderr}`;
+  }
+  return runHelp;
+}
+
+/**
+ * Flags every e2e `run` gets: JSON logs, and no HTTP listener when the binary has `--listen`
+ * (several rigs must never fight over the default port).
+ */
+export function baseRunArgs(): string[] {
+  const args = ['--log-format', 'json'];
+  if (runHelpText().includes('--listen')) args.push('--listen', 'none');
+  return args;
 }

@@ -22,7 +22,12 @@ export interface BirdPeer {
 
 export interface PeerRoute {
   protocol: string;
+  /** BIRD table: master4/master6 (unicast), lab4_* (labelled unicast), vpn4_* (mpls-vpn). */
+  table: string;
+  /** The route's identity at the peer: `10.0.0.0/24`, `nlri-mpls 10.0.0.0/24`, `rd 65000:1 10.0.0.0/24`. */
   prefix: string;
+  /** MPLS label stack (labelled unicast and mpls-vpn). */
+  labels: number[];
   nextHop: string;
   origin: 'igp' | 'egp' | 'incomplete';
   /** As BIRD prints it: `65001 65002`, an AS_SET as `{65003 65004}`; '' when empty. */
@@ -78,10 +83,13 @@ export function renderBirdConfig(routerId: string, peers: readonly BirdPeer[]): 
   hold time 30;
   ipv4 { import all; export none; };
   ipv6 { import all; export none; };
+  ipv4 mpls { table lab4_${p.name}; import all; export none; };
+  vpn4 mpls { table vpn4_${p.name}; import all; export none; };
 }
 `,
   );
-  return `router id ${routerId};\nprotocol device { scan time 60; }\n${protocols.join('')}`;
+  const tables = peers.map((p) => `ipv4 table lab4_${p.name};\nvpn4 table vpn4_${p.name};\n`);
+  return `router id ${routerId};\nprotocol device { scan time 60; }\n${tables.join('')}${protocols.join('')}`;
 }
 
 /** Start `bird -f` with its control socket in `dir`; resolves once birdc answers. */
@@ -122,7 +130,7 @@ export async function startBird(options: {
     birdc,
     async routes(protocol?: string) {
       const words = protocol === undefined ? [] : ['protocol', protocol];
-      return parseBirdRoutes(await birdc('show', 'route', 'all', ...words));
+      return parseBirdRoutes(await birdc('show', 'route', 'all', 'table', 'all', ...words));
     },
     stats,
     async waitEstablished(protocol: string, timeoutMs = 30_000) {
@@ -190,6 +198,9 @@ function applyAttribute(route: PeerRoute, key: string, value: string): void {
         .map(([type = '', ...rest]) => `${EXT_TYPES[type] ?? type}:${rest.join(':')}`)
         .sort();
       break;
+    case 'BGP.mpls_label_stack':
+      route.labels = numbersIn(value).map(Number);
+      break;
     case 'BGP.atomic_aggr':
       route.atomicAggregate = true;
       break;
@@ -205,21 +216,31 @@ function applyAttribute(route: PeerRoute, key: string, value: string): void {
  */
 export function parseBirdRoutes(text: string): PeerRoute[] {
   const routes: PeerRoute[] = [];
+  let table = '';
   let prefix = '';
   let current: PeerRoute | undefined;
   for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('BIRD ') || line.startsWith('Table ')) continue;
+    if (line === '' || line.startsWith('BIRD ')) continue;
+    const tableHeader = /^Table (\S+):/.exec(line);
+    if (tableHeader !== null) {
+      table = tableHeader[1] ?? '';
+      continue;
+    }
     const attr = /^\s+([A-Za-z][\w.]*):\s?(.*)$/.exec(line);
     if (attr !== null && current !== undefined) {
       applyAttribute(current, attr[1] ?? '', attr[2] ?? '');
       continue;
     }
-    const header = /^(\S*)\s+.*?\[(\S+)\s/.exec(line);
+    // `PREFIX  unreachable [proto ...`, `RD PREFIX unreachable [...` (vpn), or a blank prefix column
+    const header = /^(\S*)(?: (\S+\/\d+))?\s+.*?\[(\S+)\s/.exec(line);
     if (header === null) continue;
-    if (header[1] !== undefined && header[1] !== '') prefix = header[1];
+    if (header[1] !== undefined && header[1] !== '')
+      prefix = routeIdentity(table, header[1], header[2]);
     current = {
-      protocol: header[2] ?? '',
+      protocol: header[3] ?? '',
+      table,
       prefix,
+      labels: [],
       nextHop: '',
       origin: 'igp',
       asPath: '',
@@ -232,6 +253,12 @@ export function parseBirdRoutes(text: string): PeerRoute[] {
     routes.push(current);
   }
   return routes;
+}
+
+function routeIdentity(table: string, first: string, second: string | undefined): string {
+  if (second !== undefined) return `rd ${first} ${second}`;
+  if (table.startsWith('lab')) return `nlri-mpls ${first}`;
+  return first;
 }
 
 /** Parse `birdc show protocols all NAME`: BGP state, imported routes, import counters (v4 + v6 summed). */

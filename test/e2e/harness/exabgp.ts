@@ -89,7 +89,7 @@ export function renderExabgpConfig(
     local-as ${n.asn};
     peer-as ${n.asn};
     connect ${n.port};
-    family { ipv4 unicast; ipv6 unicast; }
+    family { ipv4 unicast; ipv6 unicast; ipv4 mpls-vpn; ipv4 nlri-mpls; }
     api { processes [ reconciler ]; neighbor-changes; }
 }
 `,

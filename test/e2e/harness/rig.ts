@@ -19,7 +19,8 @@ import { startBird, type Bird } from './bird.js';
 import { startExabgp, type Exabgp, type ExabgpNeighbor } from './exabgp.js';
 import { isAlive, readPidFile, stopAll, stopPid, trackPid, waitFor } from './processes.js';
 
-export const ASN = 65000;
+/** Documentation ASN (RFC 5398), so example as-paths (65000, 65001, ...) never look like a loop to BIRD. */
+export const ASN = 64496;
 
 /** A peer as the tests see it: BIRD protocol name, BIRD's address (= route target), ExaBGP's address. */
 export interface RigPeer {
@@ -185,11 +186,11 @@ function writeWrapper(dir: string, binaries: Binaries, spec: ProcessSpec): strin
             'child=$!',
             'exec 3<&-',
             'echo $child > "$D/process.pid"; echo $child >> "$D/process.pids"',
-            "trap 'kill -TERM $child 2>/dev/null' TERM",
+            'trap \'echo "$child TERM $(date +%s%3N)" >> "$D/process.signals"; kill -TERM $child 2>/dev/null\' TERM',
             "trap 'kill -INT $child 2>/dev/null' INT",
             'wait $child; status=$?',
             'while kill -0 $child 2>/dev/null; do wait $child; status=$?; done',
-            'echo "$child $status" >> "$D/process.exits"',
+            'echo "$child $status $(date +%s%3N)" >> "$D/process.exits"',
             'exit $status',
           ];
   }
@@ -254,7 +255,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     ...(options.respawn === undefined ? {} : { respawn: options.respawn }),
     ...(options.env === undefined ? {} : { env: options.env }),
   });
-  let keep = false;
+  let keep = process.env['E2E_KEEP_ARTIFACTS'] === '1';
   const processStarts = () =>
     existsSync(paths.pidsFile)
       ? readFileSync(paths.pidsFile, 'utf8')

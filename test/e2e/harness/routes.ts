@@ -2,7 +2,7 @@
 // peer must then hold, with a bounded wait that reports missing, unexpected and different routes.
 import { renameSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { Bird, PeerRoute } from './bird.js';
 import { waitFor } from './processes.js';
 
@@ -10,9 +10,14 @@ import { waitFor } from './processes.js';
 export interface E2eRoute {
   prefix?: string;
   prefixes?: readonly string[];
+  /** Route distinguisher: makes it ipv4 mpls-vpn. */
+  rd?: string;
+  /** MPLS labels: labelled unicast (nlri-mpls), or the VPN label with `rd`. */
+  label?: readonly number[];
   nextHop: string;
   origin?: 'igp' | 'egp' | 'incomplete';
-  asPath?: readonly number[];
+  /** AS_SEQUENCE; a nested list as the last element is an AS_SET. */
+  asPath?: readonly (number | readonly number[])[];
   med?: number;
   localPref?: number;
   communities?: readonly string[];
@@ -27,6 +32,8 @@ export function toRouteFileEntry(route: E2eRoute): Record<string, unknown> {
   const entry: Record<string, unknown> = {};
   if (route.prefix !== undefined) entry['prefix'] = route.prefix;
   if (route.prefixes !== undefined) entry['prefixes'] = [...route.prefixes];
+  if (route.rd !== undefined) entry['rd'] = route.rd;
+  if (route.label !== undefined) entry['label'] = [...route.label];
   entry['next-hop'] = route.nextHop;
   if (route.origin !== undefined) entry['origin'] = route.origin;
   if (route.asPath !== undefined) entry['as-path'] = [...route.asPath];
@@ -60,9 +67,10 @@ export function removeRouteFile(dir: string, name: string): void {
 }
 
 /** One comparable line per route: what a peer must hold, attributes included. */
-export function describePeerRoute(r: Omit<PeerRoute, 'protocol' | 'other'>): string {
+export function describePeerRoute(r: Omit<PeerRoute, 'protocol' | 'other' | 'table'>): string {
   const parts = [
     r.prefix,
+    ...(r.labels.length > 0 ? [`label [${r.labels.join(' ')}]`] : []),
     `next-hop ${r.nextHop}`,
     `origin ${r.origin}`,
     `as-path [${r.asPath}]`,
@@ -112,12 +120,21 @@ export function expectedPeerRoutes(
   const specific = routes.filter((r) => r.neighbors?.includes(peerAddress) === true);
   for (const route of [...wildcard, ...specific]) {
     const prefixes = route.prefixes ?? (route.prefix === undefined ? [] : [route.prefix]);
-    for (const prefix of prefixes) {
+    for (const network of prefixes) {
+      const prefix =
+        route.rd !== undefined
+          ? `rd ${route.rd} ${network}`
+          : route.label !== undefined
+            ? `nlri-mpls ${network}`
+            : network;
       const line = describePeerRoute({
         prefix,
+        labels: [...(route.label ?? [])],
         nextHop: route.nextHop,
         origin: route.origin ?? 'igp',
-        asPath: (route.asPath ?? []).join(' '),
+        asPath: (route.asPath ?? [])
+          .map((a) => (typeof a === 'number' ? String(a) : `{${a.join(' ')}}`))
+          .join(' '),
         ...(route.med === undefined ? {} : { med: route.med }),
         localPref: route.localPref ?? 100,
         communities: sortNumeric([
@@ -226,4 +243,64 @@ export function generatePrefixes(
     }
   }
   return out;
+}
+
+const LIST = (v: unknown): string[] | undefined =>
+  v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String);
+
+/**
+ * An independent reading of a routes.d document (defaults merged, ExaBGP spelling) into E2eRoutes,
+ * for asserting the bundled examples at a real peer. Entries with `next-hop self` are only counted
+ * in `skipped`. `rewrite` maps neighbor addresses to rig peers.
+ */
+export function readRouteDocument(
+  text: string,
+  rewrite: Readonly<Record<string, string>> = {},
+): { routes: E2eRoute[]; skipped: number } {
+  const doc = (parse(text) ?? {}) as {
+    defaults?: Record<string, unknown>;
+    routes?: Record<string, unknown>[];
+  };
+  const routes: E2eRoute[] = [];
+  let skipped = 0;
+  for (const raw of doc.routes ?? []) {
+    const e: Record<string, unknown> = { ...(doc.defaults ?? {}), ...raw };
+    if (typeof e['next-hop'] !== 'string' || e['next-hop'] === 'self') {
+      skipped += 1; // `self` resolves to the session address: not a fixed expectation
+      continue;
+    }
+    const route: E2eRoute = { nextHop: e['next-hop'] };
+    if (typeof e['rd'] === 'string') route.rd = e['rd'];
+    if (e['label'] !== undefined) route.label = LIST(e['label'])!.map(Number);
+    if (typeof e['prefix'] === 'string') route.prefix = e['prefix'];
+    if (e['prefixes'] !== undefined) route.prefixes = LIST(e['prefixes'])!;
+    if (e['origin'] !== undefined) route.origin = e['origin'] as NonNullable<E2eRoute['origin']>;
+    if (e['as-path'] !== undefined) {
+      const path = e['as-path'];
+      route.asPath = (Array.isArray(path) ? path : [path]) as (number | number[])[];
+    }
+    if (e['med'] !== undefined) route.med = Number(e['med']);
+    if (e['local-preference'] !== undefined) route.localPref = Number(e['local-preference']);
+    if (e['community'] !== undefined) route.communities = LIST(e['community'])!;
+    if (e['large-community'] !== undefined) route.largeCommunities = LIST(e['large-community'])!;
+    if (e['extended-community'] !== undefined)
+      route.extCommunities = LIST(e['extended-community'])!;
+    if (e['neighbors'] !== undefined)
+      route.neighbors = LIST(e['neighbors'])!.map((n) => rewrite[n] ?? n);
+    routes.push(route);
+  }
+  return { routes, skipped };
+}
+
+/** The same document text with addresses replaced on its `neighbors` lines only. */
+export function rewriteNeighbors(text: string, rewrite: Readonly<Record<string, string>>): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (!line.includes('neighbors')) return line;
+      let out = line;
+      for (const [from, to] of Object.entries(rewrite)) out = out.split(from).join(to);
+      return out;
+    })
+    .join('\n');
 }
