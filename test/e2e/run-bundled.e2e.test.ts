@@ -1,0 +1,56 @@
+// Issue 3 scenario 1 with the repository's own routes.d: the bundled examples, copied into a rig
+// (neighbor addresses mapped onto the two BIRD peers), must appear at the peers with every attribute.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, baseRunArgs, requireBinaries } from './harness/binaries.js';
+import { slotPeers } from './harness/rig.js';
+import { readRouteDocument, rewriteNeighbors, type E2eRoute } from './harness/routes.js';
+import { useRig, waitForPeers } from './harness/scenario.js';
+
+const binaries = requireBinaries({ needMain: true });
+const SLOT = 6;
+const [A, B] = slotPeers(SLOT);
+const BUNDLED = join(REPO_ROOT, 'routes.d');
+/** The example neighbors in routes.d/neighbors.yaml, mapped onto the rig's peers. */
+const REWRITE = { '192.0.2.2': A.address, '192.0.2.3': B.address };
+
+function bundledFiles(): string[] {
+  return readdirSync(BUNDLED).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.'));
+}
+
+describe.skipIf(binaries === undefined)('run with the bundled routes.d', () => {
+  const desired: E2eRoute[] = [];
+  let skipped = 0;
+  const rig = useRig({
+    slot: SLOT,
+    name: 'run-bundled',
+    binaries: binaries!,
+    process: { kind: 'reconciler', args: baseRunArgs() },
+    prepare: ({ routesDir }) => {
+      for (const file of bundledFiles()) {
+        const text = rewriteNeighbors(readFileSync(join(BUNDLED, file), 'utf8'), REWRITE);
+        writeFileSync(join(routesDir, file), text);
+        const doc = readRouteDocument(text);
+        desired.push(...doc.routes);
+        skipped += doc.skipped;
+      }
+    },
+  });
+
+  it('announces every bundled route (unicast, labelled, vpn) to the peers it targets, attributes included', async () => {
+    expect(desired.length).toBeGreaterThan(0);
+    await waitForPeers(rig(), desired, 60_000);
+    process.stderr.write(
+      `bundled routes: ${desired.length} entries checked, ${skipped} next-hop self entries not checked\n`,
+    );
+  });
+
+  it('keeps running without errors from ExaBGP for the bundled routes', () => {
+    const errors = rig()
+      .stderrJson()
+      .filter((l) => typeof l['level'] === 'number' && l['level'] >= 50);
+    expect(errors).toEqual([]);
+    expect(rig().processStarts()).toHaveLength(1);
+  });
+});
