@@ -20,6 +20,8 @@ import { Ledger } from '../runtime/ledger.js';
 import { createLogger, LogField, type Logger } from '../runtime/logger.js';
 import { Reconciler } from '../runtime/reconciler.js';
 import { startRouteWatcher } from '../runtime/watcher.js';
+import { parseBodyLimit, startHttpApi } from '../http/start.js';
+import type { HttpServerHandle } from '../http/listen.js';
 
 export interface RunIo {
   readonly stdin: Readable;
@@ -51,6 +53,9 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --exabgp-pid PID         ExaBGP instance identity (default: nearest ExaBGP ancestor)
   --log-level LEVEL        trace, debug, info, warn, error                  [info]
   --log-format json|pretty                                                  [json]
+  --listen HOST:PORT|none  HTTP API address; non-loopback needs --token-file [127.0.0.1:5000]
+  --token-file FILE        bearer token required by the mutating HTTP endpoints
+  --body-limit SIZE        largest HTTP body (512k, 32m, 1g)                [32m]
   -h, --help
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). SIGHUP reconciles at once.
@@ -71,6 +76,9 @@ const OPTIONS = {
   'exabgp-pid': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
+  listen: { type: 'string' },
+  'token-file': { type: 'string' },
+  'body-limit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -95,6 +103,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       return 0;
     }
     settings = buildRunSettings(values, io.env, io.cwd);
+    if (settings.bodyLimit !== null) parseBodyLimit(settings.bodyLimit);
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
     return fatal(
@@ -185,6 +194,19 @@ async function runSession(
       retryMaxMs: 300_000,
     },
   );
+  let http: HttpServerHandle | null;
+  try {
+    http = await startHttpApi(reconciler, logger, {
+      listen: settings.listen,
+      ...(settings.tokenFile === null ? {} : { tokenFile: settings.tokenFile }),
+      ...(settings.bodyLimit === null ? {} : { bodyLimit: parseBodyLimit(settings.bodyLimit) }),
+    });
+  } catch (err) {
+    // A bad --listen, or a non-loopback one without a readable --token-file: refuse to start.
+    logger.fatal({ [LogField.code]: codeOf(err), [LogField.err]: err }, messageOf(err));
+    await reconciler.stop();
+    return fatal(io, undefined, instance ?? undefined);
+  }
   let stop: (reason: StopReason) => void = () => undefined;
   const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
   const stopReader = startExabgpReader(io.stdin, {
@@ -215,6 +237,7 @@ async function runSession(
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
     await watcher.close();
+    await http?.stop();
     stopReader();
   }
   logger.info(

@@ -22,6 +22,11 @@ export interface RunSettings {
   readonly exabgpPid: number | null;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   readonly logFormat: 'json' | 'pretty';
+  /** `--listen`: HOST:PORT, [V6]:PORT or `none`; parsed and checked by the HTTP layer. */
+  readonly listen: string;
+  readonly tokenFile: string | null;
+  /** `--body-limit` as given (`32m`); parsed by the HTTP layer. */
+  readonly bodyLimit: string | null;
 }
 
 /** Raw flag values as node:util parseArgs returns them (strings and booleans). */
@@ -121,6 +126,9 @@ export function buildRunSettings(
       'silent',
     ] as const),
     logFormat: parseChoice(str('log-format') ?? 'json', 'log-format', ['json', 'pretty'] as const),
+    listen: str('listen') ?? '127.0.0.1:5000',
+    tokenFile: str('token-file') === undefined ? null : path('token-file', ''),
+    bodyLimit: str('body-limit') ?? null,
   };
   return Object.freeze(settings);
 }

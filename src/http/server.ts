@@ -1,6 +1,6 @@
 // buildServer: the fastify instance of the HTTP API, with every route, auth, limits, error mapping
 // and OpenAPI. Never listens (listen.ts does) and never writes to stdout: logs go to the injected logger.
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { DEFAULT_MAX_ALIAS_COUNT } from '../config/load-routes.js';
 import type {
   FastifyBaseLogger,
@@ -45,7 +45,8 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: true,
+    // Request lines stay off (the reconciler logs what matters); the top-level option is deprecated.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: true,
