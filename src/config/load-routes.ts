@@ -13,7 +13,7 @@ import {
   type Severity,
 } from '../core/diagnostic.js';
 import { routeKey, type Route, type RouteKey, type RouteSet } from '../core/route.js';
-import { buildDocumentRoutes, type EntrySink } from './entries.js';
+import { buildDocumentRoutes, routeKeysOf, type EntrySink } from './entries.js';
 import { readFastJson } from './fast-json.js';
 import { readFastYaml, type FastDocument } from './fast-yaml.js';
 import {
@@ -233,8 +233,10 @@ export function mergeSources(results: readonly SourceResult[]): Result<RouteSet>
   const diagnostics: Diagnostic[] = ordered.flatMap((r) => r.diagnostics);
   const merged = new Map<RouteKey, Route>();
   for (const result of ordered) {
-    for (const route of result.routes) {
-      const key = routeKey(route);
+    const keys = routeKeysOf(result.routes);
+    for (let i = 0; i < result.routes.length; i++) {
+      const route = result.routes[i] as Route;
+      const key = keys?.[i] ?? routeKey(route);
       const first = merged.get(key);
       if (first === undefined) merged.set(key, route);
       else if (first.value !== route.value)
