@@ -35,7 +35,14 @@ export interface WriterStats {
 
 interface Outstanding {
   readonly bytes: number;
+  /** A longer wait for this line's answer (a `show` command's output comes first). */
+  readonly ackTimeoutMs: number | undefined;
   readonly resolve: (outcome: AckOutcome) => void;
+}
+
+export interface WriteOptions {
+  /** Wait this long (instead of the writer's ack timeout) for this line's answer. */
+  readonly ackTimeoutMs?: number;
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
@@ -84,7 +91,7 @@ export class ExabgpWriter {
    * Write one command once the window has room, waiting for `drain` if the pipe is full. The
    * returned `ack` settles on ExaBGP's answer. Throws E_EXABGP_PIPE_CLOSED once ExaBGP is gone.
    */
-  async write(text: string): Promise<SentLine> {
+  async write(text: string, options: WriteOptions = {}): Promise<SentLine> {
     if (!PRINTABLE_ASCII.test(text))
       throw bug(`refusing to write a non-command line ${JSON.stringify(text)}`);
     const bytes = text.length + 1;
@@ -93,7 +100,9 @@ export class ExabgpWriter {
     const ok = this.stream.write(`${text}\n`);
     this.stats.linesWritten += 1;
     this.stats.bytesWritten += bytes;
-    const ack = this.options.ack ? this.track(bytes) : Promise.resolve<AckOutcome>('written');
+    const ack = this.options.ack
+      ? this.track(bytes, options.ackTimeoutMs)
+      : Promise.resolve<AckOutcome>('written');
     if (!ok) await this.waitForDrain();
     return { ack };
   }
@@ -135,27 +144,35 @@ export class ExabgpWriter {
     this.settleAll('closed');
   }
 
-  private track(bytes: number): Promise<AckOutcome> {
+  private track(bytes: number, ackTimeoutMs: number | undefined): Promise<AckOutcome> {
     return new Promise<AckOutcome>((resolve) => {
       if (this.outstanding.length === 0) this.lastProgress = this.clock.now();
-      this.outstanding.push({ bytes, resolve });
+      this.outstanding.push({ bytes, ackTimeoutMs, resolve });
       this.outstandingBytes += bytes;
-      if (this.timer === undefined) this.rearm();
+      if (this.timer === undefined || ackTimeoutMs !== undefined) this.rearm();
     });
+  }
+
+  /** The longest wait any outstanding line asked for (at least the writer's ack timeout). */
+  private ackTimeout(): number {
+    let ms = this.options.ackTimeoutMs;
+    for (const o of this.outstanding)
+      if (o.ackTimeoutMs !== undefined && o.ackTimeoutMs > ms) ms = o.ackTimeoutMs;
+    return ms;
   }
 
   private rearm(): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     if (this.outstanding.length === 0) return;
-    const due = this.lastProgress + this.options.ackTimeoutMs - this.clock.now();
+    const due = this.lastProgress + this.ackTimeout() - this.clock.now();
     this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, due));
   }
 
   private onTimer(): void {
     this.timer = undefined;
     if (this.outstanding.length === 0) return;
-    if (this.clock.now() - this.lastProgress < this.options.ackTimeoutMs) return this.rearm();
+    if (this.clock.now() - this.lastProgress < this.ackTimeout()) return this.rearm();
     // Some bad lines get no ack at all (exabgp-api.md §5). We cannot tell which one, so every
     // outstanding line is abandoned (left pending in the ledger) and stale acks are drained.
     this.stats.timeouts += this.outstanding.length;

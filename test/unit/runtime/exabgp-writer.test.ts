@@ -142,6 +142,27 @@ describe('ExabgpWriter ack timeout', () => {
     expect(await Promise.all(sent.map((s) => s.ack))).toEqual(Array(4).fill('done'));
   });
 
+  it('waits longer for a line written with its own ack timeout (a show command), then times it out', async () => {
+    const { writer } = setup({ answer: () => 'none' });
+    const show = await writer.write('show adj-rib out extensive', { ackTimeoutMs: 5000 });
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(writer.inFlight).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await show.ack).toBe('timeout');
+  });
+
+  it('falls back to its own ack timeout once the long-waiting line is answered', async () => {
+    const { exabgp, writer } = setup({ hold: true });
+    const show = await writer.write('show adj-rib out extensive', { ackTimeoutMs: 5000 });
+    await vi.advanceTimersByTimeAsync(3000);
+    exabgp.release();
+    exabgp.setAnswer(() => 'none');
+    expect(await show.ack).toBe('done');
+    const next = await writer.write(line(1));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await next.ack).toBe('timeout');
+  });
+
   it('waits for a quiet stdin after a timeout before writing again, ignoring late acks', async () => {
     const { exabgp, writer } = setup({ hold: true });
     const a = await writer.write(line(1));
