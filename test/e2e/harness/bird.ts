@@ -74,7 +74,11 @@ export interface Bird {
   stop(): Promise<void>;
 }
 
-export function renderBirdConfig(routerId: string, peers: readonly BirdPeer[]): string {
+export function renderBirdConfig(
+  routerId: string,
+  peers: readonly BirdPeer[],
+  logFile?: string,
+): string {
   const protocols = peers.map(
     (p) => `protocol bgp ${p.name} {
   local ${p.address} port ${p.port} as ${p.asn};
@@ -89,7 +93,9 @@ export function renderBirdConfig(routerId: string, peers: readonly BirdPeer[]): 
 `,
   );
   const tables = peers.map((p) => `ipv4 table lab4_${p.name};\nvpn4 table vpn4_${p.name};\n`);
-  return `router id ${routerId};\nprotocol device { scan time 60; }\n${tables.join('')}${protocols.join('')}`;
+  const log =
+    logFile === undefined ? '' : `log "${logFile}" { info, warning, error, fatal, remote, bug };\n`;
+  return `${log}router id ${routerId};\nprotocol device { scan time 60; }\n${tables.join('')}${protocols.join('')}`;
 }
 
 /** Start `bird -f` with its control socket in `dir`; resolves once birdc answers. */
@@ -102,7 +108,10 @@ export async function startBird(options: {
 }): Promise<Bird> {
   const conf = join(options.dir, 'bird.conf');
   const ctlSocket = join(options.dir, 'bird.ctl');
-  writeFileSync(conf, renderBirdConfig(options.routerId, options.peers));
+  writeFileSync(
+    conf,
+    renderBirdConfig(options.routerId, options.peers, join(options.dir, 'bird.events.log')),
+  );
   const daemon = spawnDaemon(options.birdPath, ['-f', '-c', conf, '-s', ctlSocket], {
     logFile: join(options.dir, 'bird.log'),
     expect: conf,

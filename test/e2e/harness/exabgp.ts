@@ -106,7 +106,12 @@ export function startExabgp(options: ExabgpOptions): Exabgp {
   const envFile = join(options.dir, 'exabgp.env');
   const logFile = join(options.dir, 'exabgp.log');
   writeFileSync(confFile, renderExabgpConfig(options));
-  writeFileSync(envFile, renderExabgpEnv(options.env));
+  // E2E_EXABGP_DEBUG=1: ExaBGP logs every command line it reads from our process (large logs)
+  const debug =
+    process.env['E2E_EXABGP_DEBUG'] === '1'
+      ? { 'exabgp.log': { level: 'DEBUG', processes: 'true' } }
+      : {};
+  writeFileSync(envFile, renderExabgpEnv({ ...debug, ...options.env }));
   let daemon: Daemon;
   const launch = () => {
     daemon = spawnDaemon(options.exabgpPath, ['--env', envFile, confFile], {

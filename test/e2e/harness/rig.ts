@@ -352,7 +352,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         `artifacts: ${dir}`,
         `--- process stderr (last ${lines}) ---\n${tail(paths.stderr, lines)}`,
         `--- exabgp log (last ${lines}) ---\n${tail(exabgp.logFile, lines)}`,
-        `--- bird log (last ${lines}) ---\n${tail(join(dir, 'bird.log'), lines)}`,
+        `--- bird log (last ${lines}) ---\n${tail(join(dir, 'bird.events.log'), lines)}`,
       ].join('\n');
     },
     keepArtifacts() {
