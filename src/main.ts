@@ -46,7 +46,10 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    process.exitCode = code;
+    // Exit explicitly once stdout is flushed: a command is done when it returns, and a stray
+    // timer or handle must not keep `run` alive after ExaBGP's shutdown notice (ExaBGP sends
+    // SIGTERM 0.1 s later, when our signal handlers are already gone: exit 143).
+    process.stdout.write('', () => process.exit(code));
   },
   (err: unknown) => {
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -95,7 +95,9 @@ export function startRouteWatcher(options: RouteWatcherOptions): RouteWatcher {
     // Links as entries: a rename over `routes.d` is then reported (following them hides it).
     followSymlinks: false,
     ignorePermissionErrors: true,
-    ignored: (path: string) => path !== dirname(dir) && isIgnoredName(basename(path)),
+    // Only the directory entry itself matters here. Sibling files must not signal: a log file
+    // next to routes.d would otherwise make every reconcile's warning trigger the next one.
+    ignored: (path: string) => path !== dirname(dir) && path !== dir,
   });
   const onError = (err: unknown): void => log.warn({ [LogField.err]: err }, 'watcher error');
   for (const w of [inner, parent] as FSWatcher[]) w.on('error', onError);

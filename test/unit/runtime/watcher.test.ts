@@ -115,6 +115,20 @@ describe('startRouteWatcher', () => {
     await waitCount(c, 1);
   });
 
+  it('ignores files next to the directory, such as a log written on every reconcile', async () => {
+    const root = tempRoot();
+    const dir = join(root, 'routes.d');
+    mkdirSync(dir);
+    const c = await watchDir(dir);
+    for (let i = 0; i < 3; i++) {
+      writeFileSync(join(root, 'stderr.log'), `line ${i}\n`, { flag: 'a' });
+      await settle();
+    }
+    expect(c.count()).toBe(0);
+    writeFileSync(join(dir, 'a.yaml'), 'routes: []\n');
+    await waitCount(c, 1);
+  });
+
   it('survives the directory being deleted and re-created', async () => {
     const root = tempRoot();
     const dir = join(root, 'routes.d');
