@@ -2,11 +2,12 @@
 // source, merged; the last good merge is kept whole while the input is invalid (design.md §6).
 import { createHash } from 'node:crypto';
 import type { Diagnostic, Result } from '../core/diagnostic.js';
-import { compareDiagnostics, hasErrors } from '../core/diagnostic.js';
+import { compareDiagnostics, formatDiagnostic, hasErrors } from '../core/diagnostic.js';
 import type { Route, RouteSet } from '../core/route.js';
 import { mergeSources, type SourceResult } from '../config/load-routes.js';
 import { isReconcilerError } from '../errors.js';
 import type { StoredSource } from './ledger.js';
+import { LogField, type Logger } from './logger.js';
 
 /** Structurally config/load-routes.ts's RouteDirLoader. */
 export interface DesiredLoader {
@@ -123,4 +124,14 @@ export class DesiredState {
     this.stale = this.desired !== null;
     return { fresh: false, diagnostics: this.diagnostics };
   }
+}
+
+/** Log a rejected reload's diagnostics (file:line:col) and what is kept instead. */
+export function logInvalidInput(log: Logger, desired: DesiredState, count: number): void {
+  const diagnostics = desired.currentDiagnostics.map(formatDiagnostic);
+  const kept = desired.current === null ? 'nothing applied' : 'keeping the last good desired state';
+  log.warn(
+    { [LogField.diagnostics]: diagnostics, [LogField.count]: count },
+    `invalid routes: ${kept}`,
+  );
 }

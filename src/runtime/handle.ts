@@ -50,6 +50,25 @@ export interface NeighborStatus {
   readonly reason?: string;
 }
 
+/** The last `--verify` deep check: ExaBGP's adj-rib-out compared with the ledger. */
+export interface VerifyStatus {
+  /** Epoch milliseconds when the check started. */
+  readonly at: number;
+  readonly durationMs: number;
+  /** `clean`: no drift; `repaired`: drift found and queued for repair; `failed`: see `error`. */
+  readonly outcome: 'clean' | 'repaired' | 'failed';
+  readonly missing: number;
+  readonly different: number;
+  readonly extra: number;
+  /** Ledger entries changed so that the next reconcile repairs the drift. */
+  readonly repaired: number;
+  /** Neighbors compared. */
+  readonly neighbors: number;
+  /** Routes in ExaBGP's dump (all neighbors). */
+  readonly dumpRoutes: number;
+  readonly error?: string;
+}
+
 export interface ReconcilerStatus {
   readonly ready: boolean;
   readonly readyReason?: string;
@@ -76,6 +95,8 @@ export interface ReconcilerStatus {
   readonly announcedCount: number;
   readonly pendingCount: number;
   readonly neighbors: Readonly<Record<string, NeighborStatus>>;
+  /** The last `--verify` check; null before the first one, absent when --verify is off. */
+  readonly verify?: VerifyStatus | null;
 }
 
 export type ConfirmResult =

@@ -1,19 +1,15 @@
 // The serialised, level-based reconcile loop (design.md §1): every trigger reloads the whole desired
 // state, diffs it against the ledger, guards, encodes and applies. One reconcile in flight; triggers
 // arriving meanwhile coalesce into one more run. Implements the ReconcilerHandle for the HTTP API.
-import { createHash } from 'node:crypto';
 import type { Result } from '../core/diagnostic.js';
-import { diffRoutes } from '../core/diff.js';
-import { encodePlan, type CommandLine, type EncodeOptions } from '../core/exabgp.js';
-import { evaluateGuard, type GuardPolicy } from '../core/guard.js';
+import type { EncodeOptions } from '../core/exabgp.js';
+import type { GuardPolicy } from '../core/guard.js';
 import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
 import type { Route, RouteSet } from '../core/route.js';
-import { compareRoutes } from '../core/route.js';
-import { formatDiagnostic } from '../core/diagnostic.js';
 import { isReconcilerError } from '../errors.js';
 import { applyLines, DEFAULT_APPLY_OPTIONS, type ApplyOptions, type ApplyReport } from './apply.js';
-import type { Clock, TimerHandle } from './clock.js';
-import type { DesiredState } from './desired-state.js';
+import type { Clock } from './clock.js';
+import { logInvalidInput, type DesiredState } from './desired-state.js';
 import type { ExabgpWriter } from './exabgp-writer.js';
 import type {
   AnnouncedView,
@@ -26,8 +22,11 @@ import type {
 } from './handle.js';
 import type { InstanceIdentity } from './instance.js';
 import type { Ledger } from './ledger.js';
+import { computePlan, EMPTY_PLAN, withdrawAllLines, type ComputedPlan } from './plan-view.js';
 import { LogField, type Logger } from './logger.js';
-import { StatusTracker } from './status.js';
+import { isCleanRecord, StatusTracker } from './status.js';
+import { NamedTimers } from './timers.js';
+import type { AdjRibVerifier } from './verifier.js';
 
 export interface ReconcilerDeps {
   readonly logger: Logger;
@@ -38,6 +37,8 @@ export interface ReconcilerDeps {
   readonly instance: InstanceIdentity | null;
   /** The ledger belonged to this ExaBGP instance at start-up (not reset). */
   readonly ledgerTrusted: boolean;
+  /** `--verify`: checked after the first clean reconcile, then every `options.intervalMs`. */
+  readonly verifier?: AdjRibVerifier;
 }
 
 export interface ReconcilerOptions {
@@ -53,15 +54,6 @@ export interface ReconcilerOptions {
   readonly retryMaxMs: number;
 }
 
-const EMPTY_PLAN: Plan = { announce: [], update: [], withdraw: [], reassert: [], unchanged: 0 };
-
-/** sha256 of the encoded command lines: the token a guarded plan is confirmed with. */
-export function hashPlanLines(lines: readonly CommandLine[]): string {
-  const h = createHash('sha256');
-  for (const l of lines) h.update(`${l.text}\n`);
-  return h.digest('hex');
-}
-
 export class Reconciler implements ReconcilerHandle {
   private readonly status: StatusTracker;
   private dirty = false;
@@ -70,8 +62,8 @@ export class Reconciler implements ReconcilerHandle {
   private confirmedHash: string | undefined;
   private confirmNext: boolean;
   private retryDelay = 0;
-  private retryTimer: TimerHandle | undefined;
-  private resyncTimer: TimerHandle | undefined;
+  private readonly timers: NamedTimers;
+  private verifyDue: boolean;
   private waiters: ((r: ReconcileRecord) => void)[] = [];
 
   constructor(
@@ -80,6 +72,8 @@ export class Reconciler implements ReconcilerHandle {
   ) {
     this.confirmNext = options.confirmWithdraw;
     this.status = new StatusTracker(deps);
+    this.timers = new NamedTimers(deps.clock);
+    this.verifyDue = deps.verifier !== undefined;
   }
 
   requestReconcile(): void {
@@ -104,7 +98,8 @@ export class Reconciler implements ReconcilerHandle {
   /** Stop triggering; the reconcile in flight stops writing and settles. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.clearTimers();
+    this.timers.clearAll();
+    this.deps.verifier?.abort();
     await this.running;
   }
 
@@ -119,6 +114,8 @@ export class Reconciler implements ReconcilerHandle {
         const waiters = this.waiters.splice(0);
         const record = await this.reconcileOnce();
         for (const w of waiters) w(record);
+        if (this.verifyDue && !this.dirty && !this.stopping && isCleanRecord(record))
+          await this.verify();
       }
     } finally {
       this.running = undefined;
@@ -131,7 +128,7 @@ export class Reconciler implements ReconcilerHandle {
     const log = this.deps.logger.child({ [LogField.reconcileId]: id });
     try {
       const reload = await this.deps.desired.reload();
-      if (!reload.fresh) this.logInvalid(log, reload.diagnostics.length);
+      if (!reload.fresh) logInvalidInput(log, this.deps.desired, reload.diagnostics.length);
       const desired = this.deps.desired.current;
       if (desired === null) {
         return this.finish(log, id, startedAt, 'no-changes', EMPTY_PLAN, undefined);
@@ -203,65 +200,49 @@ export class Reconciler implements ReconcilerHandle {
     return record;
   }
 
-  private logInvalid(log: Logger, count: number): void {
-    const diagnostics = this.deps.desired.currentDiagnostics.map(formatDiagnostic);
-    const kept =
-      this.deps.desired.current === null
-        ? 'nothing applied'
-        : 'keeping the last good desired state';
-    log.warn(
-      { [LogField.diagnostics]: diagnostics, [LogField.count]: count },
-      `invalid routes: ${kept}`,
-    );
-  }
-
   private scheduleRetry(): void {
     if (this.stopping) return;
     this.retryDelay =
       this.retryDelay === 0
         ? this.options.retryInitialMs
         : Math.min(this.retryDelay * 2, this.options.retryMaxMs);
-    if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = this.deps.clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      this.trigger('retry');
-    }, this.retryDelay);
+    this.timers.set('retry', this.retryDelay, () => this.trigger('retry'));
   }
 
   private scheduleResync(): void {
     if (this.stopping || this.options.resyncIntervalMs <= 0) return;
-    if (this.resyncTimer !== undefined) this.deps.clock.clearTimeout(this.resyncTimer);
-    this.resyncTimer = this.deps.clock.setTimeout(() => {
-      this.resyncTimer = undefined;
-      this.trigger('resync timer');
-    }, this.options.resyncIntervalMs);
+    this.timers.set('resync', this.options.resyncIntervalMs, () => this.trigger('resync timer'));
   }
 
-  private clearTimers(): void {
-    if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
-    if (this.resyncTimer !== undefined) this.deps.clock.clearTimeout(this.resyncTimer);
-    this.retryTimer = undefined;
-    this.resyncTimer = undefined;
+  /** The `--verify` check, inside the loop: no reconcile writes while ExaBGP prints its RIB. */
+  private async verify(): Promise<void> {
+    const verifier = this.deps.verifier;
+    if (verifier === undefined) return;
+    this.verifyDue = false;
+    const result = await verifier.run();
+    const every = verifier.options.intervalMs;
+    if (every > 0 && !this.stopping) {
+      this.timers.set('verify', every, () => {
+        this.verifyDue = true;
+        this.trigger('verify timer');
+      });
+    }
+    if (result.outcome === 'repaired') this.trigger('verify found drift');
   }
 
-  private computePlan(desired: RouteSet): { plan: Plan; lines: CommandLine[]; view: PlanView } {
-    const { ledger } = this.deps;
-    const plan = diffRoutes(desired, ledger.announcedForDiff(), { unknown: ledger.pendingKeys });
-    const lines = encodePlan(plan, this.options.encode);
-    const guard = evaluateGuard(plan, ledger.announced.size, this.options.guard);
-    return { plan, lines, view: { plan, guard, hash: hashPlanLines(lines) } };
+  private computePlan(desired: RouteSet): ComputedPlan {
+    return computePlan(desired, this.deps.ledger, this.options);
   }
 
   /** Withdraw everything the ledger holds (`--withdraw-on-exit`); the loop must be stopped. */
   async withdrawAll(): Promise<ApplyReport> {
-    const routes = [...this.deps.ledger.announcedForDiff().values()].sort(compareRoutes);
-    const plan: Plan = { ...EMPTY_PLAN, withdraw: routes };
-    const lines = encodePlan(plan, this.options.encode);
+    const lines = withdrawAllLines(this.deps.ledger, this.options.encode);
     return applyLines(lines, this.deps, this.options.apply ?? DEFAULT_APPLY_OPTIONS);
   }
 
   noteNeighbor(address: string, state: 'connected' | 'up' | 'down', reason?: string): void {
     this.status.neighbor(address, state, reason);
+    this.deps.verifier?.noteNeighbor(address);
     // After a session flap ExaBGP re-sends its whole adj-rib-out by itself (exabgp-api.md §7), so
     // `up` needs no replay. A reconcile is still cheap (identical routes are not re-sent) and
     // catches anything that changed while we were not looking.
@@ -271,7 +252,9 @@ export class Reconciler implements ReconcilerHandle {
   // --- ReconcilerHandle -------------------------------------------------------------------
 
   getStatus(): ReconcilerStatus {
-    return this.status.snapshot(this.deps.desired, this.deps.writer);
+    const snapshot = this.status.snapshot(this.deps.desired, this.deps.writer);
+    const verifier = this.deps.verifier;
+    return verifier === undefined ? snapshot : { ...snapshot, verify: verifier.status };
   }
 
   getDesired(): RouteSet {

@@ -26,6 +26,12 @@ export interface StatusDeps {
   readonly ledgerTrusted: boolean;
 }
 
+/** A reconcile after which ExaBGP should hold what the ledger says (every line answered `done`). */
+export function isCleanRecord(record: ReconcileRecord): boolean {
+  if (record.outcome === 'no-changes') return true;
+  return record.outcome === 'applied' && record.lines.errors + record.lines.timeouts === 0;
+}
+
 export class StatusTracker {
   private id = 0;
   private last: ReconcileRecord | null = null;

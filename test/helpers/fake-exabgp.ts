@@ -1,6 +1,7 @@
 // A fake ExaBGP for runtime tests: a sink that records every line our writer sends and answers
-// `done`/`error` on our stdin per a policy, can hold answers (no ack), apply back-pressure, and
-// break the pipe (EPIPE). No real process, no timers: answers are queued as microtasks.
+// `done`/`error` on our stdin per a policy (after a command's output lines, as `show` does), can
+// hold answers (no ack), apply back-pressure, and break the pipe (EPIPE). No real process, no
+// timers: answers are queued as microtasks.
 import { PassThrough, Writable } from 'node:stream';
 
 export type FakeAnswer = 'done' | 'error' | 'none';
@@ -8,10 +9,17 @@ export type FakeAnswer = 'done' | 'error' | 'none';
 export interface FakeExabgpOptions {
   /** Answer for each line (index counts from 0 over the fake's life). Default: always done. */
   readonly answer?: (line: string, index: number) => FakeAnswer;
+  /** Output lines written before a line's answer (e.g. `show adj-rib out extensive`). */
+  readonly output?: (line: string, index: number) => readonly string[];
   /** Hold all answers until release() (simulates a slow ExaBGP). */
   readonly hold?: boolean;
   /** Writable highWaterMark in bytes; small values exercise back-pressure. */
   readonly highWaterMark?: number;
+}
+
+interface Reply {
+  readonly output: readonly string[];
+  readonly answer: FakeAnswer;
 }
 
 export class FakeExabgp {
@@ -23,7 +31,8 @@ export class FakeExabgp {
   /** Raw bytes received, to check for partial lines. */
   raw = '';
   private answer: (line: string, index: number) => FakeAnswer;
-  private held: FakeAnswer[] = [];
+  private output: (line: string, index: number) => readonly string[];
+  private held: Reply[] = [];
   private holding: boolean;
   private blockedWrites: (() => void)[] = [];
   private blocking = false;
@@ -31,6 +40,7 @@ export class FakeExabgp {
 
   constructor(options: FakeExabgpOptions = {}) {
     this.answer = options.answer ?? (() => 'done');
+    this.output = options.output ?? (() => []);
     this.holding = options.hold ?? false;
     this.stdout = new Writable({
       highWaterMark: options.highWaterMark ?? 16 * 1024,
@@ -44,6 +54,10 @@ export class FakeExabgp {
 
   setAnswer(answer: (line: string, index: number) => FakeAnswer): void {
     this.answer = answer;
+  }
+
+  setOutput(output: (line: string, index: number) => readonly string[]): void {
+    this.output = output;
   }
 
   /** Stop answering; answers queue until release(). */
@@ -101,10 +115,10 @@ export class FakeExabgp {
     for (const line of parts) {
       const index = this.lines.length;
       this.lines.push(line);
-      const a = this.answer(line, index);
-      if (a === 'none') continue;
-      if (this.holding) this.held.push(a);
-      else queueMicrotask(() => this.reply(a));
+      const reply = { output: this.output(line, index), answer: this.answer(line, index) };
+      if (reply.answer === 'none' && reply.output.length === 0) continue;
+      if (this.holding) this.held.push(reply);
+      else queueMicrotask(() => this.reply(reply));
     }
     this.waiters = this.waiters.filter((w) => {
       if (this.lines.length < w.count) return true;
@@ -113,7 +127,9 @@ export class FakeExabgp {
     });
   }
 
-  private reply(a: FakeAnswer): void {
-    if (a !== 'none' && !this.stdin.writableEnded) this.stdin.write(`${a}\n`);
+  private reply(r: Reply): void {
+    if (this.stdin.writableEnded) return;
+    for (const line of r.output) this.stdin.write(`${line}\n`);
+    if (r.answer !== 'none') this.stdin.write(`${r.answer}\n`);
   }
 }
