@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // drives real ExaBGP + BIRD daemons. The e2e project runs its files one at a time.
 export default defineConfig({
   test: {
+    // The JSON report lets .ci/run print a one-line 'N passed, N failed' summary.
+    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
     projects: [
       {
         test: {
