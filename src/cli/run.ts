@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { RouteDirLoader } from '../config/load-routes.js';
 import { buildRunSettings, type RunSettings } from '../config/settings.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
-import { sleep, systemClock } from '../runtime/clock.js';
+import { systemClock } from '../runtime/clock.js';
 import { DesiredState } from '../runtime/desired-state.js';
-import { startExabgpReader, type ExabgpMessage } from '../runtime/exabgp-reader.js';
+import { startExabgpReader } from '../runtime/exabgp-reader.js';
 import { ExabgpWriter } from '../runtime/exabgp-writer.js';
 import {
   findExabgpAncestor,
@@ -19,6 +19,9 @@ import {
 import { Ledger } from '../runtime/ledger.js';
 import { createLogger, LogField, type Logger } from '../runtime/logger.js';
 import { Reconciler } from '../runtime/reconciler.js';
+import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime/shutdown.js';
+import { createVerifier } from '../runtime/verifier.js';
+import { dispatchExabgpMessage } from '../runtime/dispatch.js';
 import { startRouteWatcher } from '../runtime/watcher.js';
 import { parseBodyLimit, startHttpApi } from '../http/start.js';
 import type { HttpServerHandle } from '../http/listen.js';
@@ -56,6 +59,11 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --listen HOST:PORT|none  HTTP API address; non-loopback needs --token-file [127.0.0.1:5000]
   --token-file FILE        bearer token required by the mutating HTTP endpoints
   --body-limit SIZE        largest HTTP body (512k, 32m, 1g)                [32m]
+  --verify                 after the first reconcile, compare ExaBGP's \`show adj-rib out
+                           extensive\` with the ledger and repair drift (needs acks on;
+                           slow: ExaBGP prints about 2k routes/s; sees config static routes
+                           as drift, so do not mix them with ours on the same neighbors)
+  --verify-interval DUR    repeat the check this often (implies --verify), 0 = once  [0]
   -h, --help
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). SIGHUP reconciles at once.
@@ -79,10 +87,10 @@ const OPTIONS = {
   listen: { type: 'string' },
   'token-file': { type: 'string' },
   'body-limit': { type: 'string' },
+  verify: { type: 'boolean' },
+  'verify-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-type StopReason = 'stdin closed' | 'shutdown notice' | 'SIGTERM' | 'SIGINT' | 'stdout closed';
 
 function isTty(stream: Readable | Writable): boolean {
   return (stream as { isTTY?: boolean }).isTTY === true;
@@ -184,8 +192,18 @@ async function runSession(
     ledger.getApiRoutes(),
     ledger.loadDesiredSources(),
   );
+  const verifier = createVerifier(settings, ack, { logger, clock, ledger, writer });
   const reconciler = new Reconciler(
-    { logger, clock, ledger, writer, desired, instance, ledgerTrusted: trusted },
+    {
+      logger,
+      clock,
+      ledger,
+      writer,
+      desired,
+      instance,
+      ledgerTrusted: trusted,
+      ...(verifier === undefined ? {} : { verifier }),
+    },
     {
       guard: settings.guard,
       confirmWithdraw: settings.confirmWithdraw,
@@ -210,7 +228,7 @@ async function runSession(
   let stop: (reason: StopReason) => void = () => undefined;
   const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
   const stopReader = startExabgpReader(io.stdin, {
-    onMessage: (m) => dispatch(m, { writer, reconciler, logger, stop }),
+    onMessage: (m) => dispatchExabgpMessage(m, { writer, reconciler, verifier, logger, stop }),
     onEnd: () => stop('stdin closed'),
   });
   io.stdout.on('error', () => stop('stdout closed'));
@@ -231,7 +249,7 @@ async function runSession(
   const reason = await stopped;
   logger.info({ [LogField.reason]: reason }, 'stopping');
   try {
-    await shutdown(reason, settings, { writer, reconciler, logger });
+    await shutdownSequence(reason, settings, { writer, reconciler, logger, clock });
   } finally {
     process.off('SIGHUP', onHup);
     process.off('SIGTERM', onTerm);
@@ -247,56 +265,6 @@ async function runSession(
   return 0;
 }
 
-interface Parts {
-  readonly writer: ExabgpWriter;
-  readonly reconciler: Reconciler;
-  readonly logger: Logger;
-}
-
-function dispatch(m: ExabgpMessage, p: Parts & { stop: (r: StopReason) => void }): void {
-  switch (m.kind) {
-    case 'ack':
-      p.writer.handleAck(m.ok);
-      return;
-    case 'shutdown':
-      p.stop('shutdown notice');
-      return;
-    case 'neighbor':
-      p.logger.info(
-        { [LogField.neighbor]: m.address, state: m.state, [LogField.reason]: m.reason },
-        'neighbor',
-      );
-      p.reconciler.noteNeighbor(m.address, m.state, m.reason);
-      return;
-    case 'text':
-      p.logger.debug({ [LogField.line]: m.text }, 'unexpected line from exabgp');
-      return;
-    case 'event':
-    case 'empty':
-      return;
-  }
-}
-
-async function shutdown(reason: StopReason, settings: RunSettings, p: Parts): Promise<void> {
-  const signal = reason === 'SIGTERM' || reason === 'SIGINT';
-  if (!signal) p.writer.close(reason); // ExaBGP is gone or going: write nothing more
-  const deadline = sleep(systemClock, settings.exitTimeoutMs).then(() => 'timeout' as const);
-  // SIGTERM: the reconcile in flight stops writing; lines in flight get their acks (bounded).
-  if ((await Promise.race([p.reconciler.stop(), deadline])) === 'timeout') {
-    p.writer.close('exit timeout');
-    await p.reconciler.stop();
-  }
-  if (!signal || !settings.withdrawOnExit || p.writer.closed) return;
-  p.logger.info('withdrawing every announced route before exit (--withdraw-on-exit)');
-  const left = sleep(systemClock, settings.exitTimeoutMs).then(() => 'timeout' as const);
-  const withdrawn = p.reconciler.withdrawAll();
-  if ((await Promise.race([withdrawn, left])) === 'timeout') {
-    p.logger.warn('withdraw on exit timed out; unanswered routes stay pending');
-    p.writer.close('exit timeout');
-  }
-  await withdrawn;
-}
-
 /**
  * Report a fatal problem. Under ExaBGP, exiting would be respawned up to 5 times and then take
  * ExaBGP down with it, so wait (reading stdin) until ExaBGP ends us; standalone, exit 1.
@@ -309,17 +277,7 @@ async function fatal(
   if (text !== undefined) io.stderr.write(`${text}\n`);
   if (exabgp === undefined) return 1;
   io.stderr.write('exabgp-reconciler run: waiting for exabgp to stop this process\n');
-  await new Promise<void>((resolve) => {
-    const stopReader = startExabgpReader(io.stdin, {
-      onMessage: (m) => {
-        if (m.kind === 'shutdown') {
-          stopReader();
-          resolve();
-        }
-      },
-      onEnd: () => resolve(),
-    });
-  });
+  await waitForExabgpStop(io.stdin);
   return 0;
 }
 

@@ -27,6 +27,10 @@ export interface RunSettings {
   readonly tokenFile: string | null;
   /** `--body-limit` as given (`32m`); parsed by the HTTP layer. */
   readonly bodyLimit: string | null;
+  /** `--verify`: compare ExaBGP's adj-rib-out with the ledger after start-up and repair drift. */
+  readonly verify: boolean;
+  /** `--verify-interval`: repeat the check this often (implies --verify); 0 = only after start-up. */
+  readonly verifyIntervalMs: number;
 }
 
 /** Raw flag values as node:util parseArgs returns them (strings and booleans). */
@@ -102,6 +106,7 @@ export function buildRunSettings(
     return isAbsolute(p) ? p : resolve(cwd, p);
   };
   const pid = str('exabgp-pid');
+  const verifyIntervalMs = parseDuration(str('verify-interval') ?? '0', 'verify-interval');
   const maxWithdraw = str('max-withdraw');
   const settings: RunSettings = {
     routesDir: path('routes', 'routes.d'),
@@ -129,6 +134,9 @@ export function buildRunSettings(
     listen: str('listen') ?? '127.0.0.1:5000',
     tokenFile: str('token-file') === undefined ? null : path('token-file', ''),
     bodyLimit: str('body-limit') ?? null,
+    // A repeat interval asks for the check, so it implies --verify.
+    verify: bool('verify') || verifyIntervalMs > 0,
+    verifyIntervalMs,
   };
   return Object.freeze(settings);
 }

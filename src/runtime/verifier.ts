@@ -206,3 +206,23 @@ function describeDrift(d: Drift): string {
   if (d.kind === 'extra') return `${where}: ${d.found?.value}`;
   return where;
 }
+
+/**
+ * The verifier `run` uses, or undefined when `--verify` is off. With acks off the end of show
+ * output is unknown (exabgp-api.md §5), so the check is skipped with a warning.
+ */
+export function createVerifier(
+  settings: { readonly verify: boolean; readonly verifyIntervalMs: number },
+  ack: boolean,
+  deps: VerifierDeps,
+): AdjRibVerifier | undefined {
+  if (!settings.verify) return undefined;
+  if (!ack) {
+    deps.logger.warn('--verify needs acks on (show output ends with `done`): check skipped');
+    return undefined;
+  }
+  return new AdjRibVerifier(deps, {
+    ...DEFAULT_VERIFIER_OPTIONS,
+    intervalMs: settings.verifyIntervalMs,
+  });
+}

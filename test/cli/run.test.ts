@@ -28,6 +28,8 @@ interface Player {
   readonly stderrLines: string[];
   readonly exited: Promise<number | null>;
   answer: boolean;
+  /** Lines written back for a command before its `done` (show output). */
+  output: (line: string) => readonly string[];
 }
 
 function workspace(): { root: string; routes: string } {
@@ -62,6 +64,7 @@ function play(root: string, extra: readonly string[] = []): Player {
     lines: [],
     stderrLines: [],
     answer: true,
+    output: () => [],
     exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
   };
   let out = '';
@@ -71,7 +74,9 @@ function play(root: string, extra: readonly string[] = []): Player {
     out = parts.pop() ?? '';
     for (const line of parts) {
       player.lines.push(line);
-      if (player.answer && child.stdin.writable) child.stdin.write('done\n');
+      if (!player.answer || !child.stdin.writable) continue;
+      for (const o of player.output(line)) child.stdin.write(`${o}\n`);
+      child.stdin.write('done\n');
     }
   });
   let err = '';
@@ -84,8 +89,11 @@ function play(root: string, extra: readonly string[] = []): Player {
   return player;
 }
 
+/** Every stdout line is a route command (or the one show command of --verify); stderr is JSON. */
 function expectCleanStreams(p: Player): void {
-  for (const line of p.lines) expect(isValidExabgpLine(line), line).toBe(true);
+  for (const line of p.lines) {
+    if (line !== 'show adj-rib out extensive') expect(isValidExabgpLine(line), line).toBe(true);
+  }
   for (const line of p.stderrLines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
 }
 
@@ -192,5 +200,50 @@ describe('exabgp-reconciler run', () => {
     const result = await runCli(['run', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--withdraw-on-exit');
+    expect(result.stdout).toContain('--verify-interval DUR');
+  });
+
+  it('with --verify reads show adj-rib out after start-up and repairs what drifted', async () => {
+    const { root } = workspace();
+    const n = '192.0.2.9';
+    const p = play(root, ['--verify']);
+    p.child.stdin.write(`neighbor ${n} up\n\n`);
+    const head = `neighbor ${n} local-ip 192.0.2.8 local-as 64496 peer-as 64496 router-id 192.0.2.8 family-allowed in-open ipv4 unicast`;
+    p.output = (line) =>
+      line === 'show adj-rib out extensive'
+        ? [
+            `${head} 10.0.0.0/24 next-hop 192.0.2.1`,
+            `${head} 10.1.0.0/24 next-hop 192.0.2.1 med 99`,
+            `${head} 10.9.0.0/24 next-hop 192.0.2.99`,
+          ]
+        : [];
+    await waitFor(() => expect(p.stderrLines.join('\n')).toContain('verify found drift'));
+    await waitFor(() => expect(p.lines).toHaveLength(5));
+    expect(p.lines.slice(2)).toEqual([
+      'show adj-rib out extensive',
+      'announce attributes next-hop 192.0.2.1 med 10 nlri 10.1.0.0/24 10.1.1.0/24',
+      `neighbor ${n} withdraw route 10.9.0.0/24`,
+    ]);
+    const logs = p.stderrLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs.filter((l) => l['kind'] !== undefined).map((l) => [l['kind'], l['count']])).toEqual(
+      [
+        ['missing', 1],
+        ['different', 1],
+        ['extra', 1],
+      ],
+    );
+    p.child.stdin.end();
+    expect(await p.exited).toBe(0);
+    expectCleanStreams(p);
+  });
+
+  it('skips --verify with a warning when acks are off', async () => {
+    const { root } = workspace();
+    const p = play(root, ['--verify', '--ack', 'off']);
+    await waitFor(() => expect(p.stderrLines.join('\n')).toContain('--verify needs acks on'));
+    await waitFor(() => expect(p.stderrLines.join('\n')).toContain('reconcile done'));
+    p.child.stdin.end();
+    expect(await p.exited).toBe(0);
+    expect(p.lines).not.toContain('show adj-rib out extensive');
   });
 });

@@ -16,6 +16,8 @@ describe('buildRunSettings', () => {
       withdrawOnExit: false,
       exabgpPid: null,
       logFormat: 'json',
+      verify: false,
+      verifyIntervalMs: 0,
     });
     expect(Object.isFrozen(s)).toBe(true);
   });
@@ -30,6 +32,30 @@ describe('buildRunSettings', () => {
     expect(s).toMatchObject({ stateDir: '/var/lib/x', ack: 'on', withdrawOnExit: true });
   });
 
+  it.each([
+    ['--verify', { verify: true }, {}, { verify: true, verifyIntervalMs: 0 }],
+    [
+      '--verify-interval (implies --verify)',
+      { 'verify-interval': '10m' },
+      {},
+      { verify: true, verifyIntervalMs: 600_000 },
+    ],
+    [
+      'EXABGP_RECONCILER_VERIFY',
+      {},
+      { EXABGP_RECONCILER_VERIFY: '1' },
+      { verify: true, verifyIntervalMs: 0 },
+    ],
+    [
+      'EXABGP_RECONCILER_VERIFY_INTERVAL',
+      {},
+      { EXABGP_RECONCILER_VERIFY_INTERVAL: '1h' },
+      { verify: true, verifyIntervalMs: 3_600_000 },
+    ],
+  ])('turns the deep check on with %s', (_name, flags, env, want) => {
+    expect(buildRunSettings(flags, env, '/')).toMatchObject(want);
+  });
+
   it('parses the guard limit', () => {
     expect(buildRunSettings({ 'max-withdraw': '25%' }, {}, '/').guard).toMatchObject({
       maxWithdrawShare: 0.25,
@@ -42,6 +68,7 @@ describe('buildRunSettings', () => {
     [{ 'max-inflight': '0' }, 'invalid --max-inflight "0"'],
     [{ 'exabgp-pid': 'abc' }, 'invalid --exabgp-pid "abc"'],
     [{ 'max-withdraw': 'lots' }, 'invalid withdraw limit "lots"'],
+    [{ 'verify-interval': 'hourly' }, 'invalid --verify-interval "hourly"'],
   ])('rejects %o with E_USAGE', (flags, message) => {
     expect(() => buildRunSettings(flags, {}, '/')).toThrow(
       expect.objectContaining({ code: 'E_USAGE', message: expect.stringContaining(message) }),

@@ -1,0 +1,43 @@
+// Routes each message the reader classified to the part that handles it: acks to the writer, the
+// shutdown notice to the exit policy, neighbor events to the reconciler, show output to the
+// `--verify` check in flight. Decides nothing itself.
+import type { ExabgpMessage } from './exabgp-reader.js';
+import type { ExabgpWriter } from './exabgp-writer.js';
+import { LogField, type Logger } from './logger.js';
+import type { Reconciler } from './reconciler.js';
+import type { StopReason } from './shutdown.js';
+import type { AdjRibVerifier } from './verifier.js';
+
+export interface DispatchParts {
+  readonly writer: ExabgpWriter;
+  readonly reconciler: Reconciler;
+  readonly verifier: AdjRibVerifier | undefined;
+  readonly logger: Logger;
+  readonly stop: (reason: StopReason) => void;
+}
+
+export function dispatchExabgpMessage(m: ExabgpMessage, p: DispatchParts): void {
+  switch (m.kind) {
+    case 'ack':
+      p.writer.handleAck(m.ok);
+      return;
+    case 'shutdown':
+      p.stop('shutdown notice');
+      return;
+    case 'neighbor':
+      p.logger.info(
+        { [LogField.neighbor]: m.address, state: m.state, [LogField.reason]: m.reason },
+        'neighbor',
+      );
+      p.reconciler.noteNeighbor(m.address, m.state, m.reason);
+      return;
+    case 'text':
+      // show output while a --verify check is in flight; anything else is unexpected
+      if (p.verifier?.handleText(m.text) !== true)
+        p.logger.debug({ [LogField.line]: m.text }, 'unexpected line from exabgp');
+      return;
+    case 'event':
+    case 'empty':
+      return;
+  }
+}
