@@ -126,6 +126,14 @@ export class ExabgpWriter {
     this.wake();
   }
 
+  /**
+   * Output of an outstanding command arrived (a `show` prints lines before its `done`): counts as
+   * progress, so a long output does not time out while it keeps flowing.
+   */
+  noteProgress(): void {
+    if (this.outstanding.length > 0) this.lastProgress = this.clock.now();
+  }
+
   /** Resolve once no line awaits an ack, or after `timeoutMs`; true when idle. */
   async waitIdle(timeoutMs: number): Promise<boolean> {
     const deadline = this.clock.now() + timeoutMs;

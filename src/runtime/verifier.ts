@@ -2,6 +2,7 @@
 // collects ExaBGP's output lines until the command's `done`, compares them with the ledger
 // (core/verify.ts) and records the repairs in the ledger; the caller then reconciles. The caller
 // runs it only with acks on and the writer idle (exabgp-api.md §5: the output ends with `done`).
+// ExaBGP's dump also holds config `static` routes: on a neighbor bound to us they are `extra`.
 import { parseAdjRibDump } from '../config/dump.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import type { RouteSet } from '../core/route.js';
@@ -39,7 +40,8 @@ export interface VerifierOptions {
 
 /**
  * ExaBGP prints about 2k adj-rib-out lines/s (exabgp-api.md §6.1: 150k routes took 71 s), one per
- * route and neighbor, so 1 ms per expected line on top of 60 s is generous.
+ * route and neighbor, so 1 ms per expected line on top of 60 s is generous; besides, every output
+ * line counts as progress for the writer's ack timer, so only a stalled output times out.
  */
 export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   intervalMs: 0,
@@ -82,6 +84,7 @@ export class AdjRibVerifier {
   /** A text line from ExaBGP; true when it is consumed as show output (a check is in flight). */
   handleText(line: string): boolean {
     if (this.collecting === undefined) return false;
+    this.deps.writer.noteProgress();
     if (line.startsWith('neighbor ')) this.collecting.push(line);
     else this.deps.logger.debug({ [LogField.line]: line }, 'verify: ignoring a non-route line');
     return true;
@@ -117,7 +120,8 @@ export class AdjRibVerifier {
   private async collect(): Promise<string> {
     const { writer, ledger } = this.deps;
     if (!writer.ackEnabled) throw new Error('acks are off: the end of show output is unknown');
-    const lines = ledger.announced.size * Math.max(1, this.neighbors.size);
+    const neighbors = Math.max(1, this.neighbors.size, this.last?.neighbors ?? 0);
+    const lines = ledger.announced.size * neighbors;
     const ackTimeoutMs = this.options.baseTimeoutMs + this.options.perLineMs * lines;
     this.collecting = [];
     try {

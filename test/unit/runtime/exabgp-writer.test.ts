@@ -151,6 +151,18 @@ describe('ExabgpWriter ack timeout', () => {
     expect(await show.ack).toBe('timeout');
   });
 
+  it('counts output lines of the outstanding command as progress', async () => {
+    const { writer } = setup({ answer: () => 'none' });
+    const show = await writer.write('show adj-rib out extensive');
+    for (let i = 0; i < 5; i += 1) {
+      await vi.advanceTimersByTimeAsync(800);
+      writer.noteProgress();
+    }
+    expect(writer.inFlight).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await show.ack).toBe('timeout');
+  });
+
   it('falls back to its own ack timeout once the long-waiting line is answered', async () => {
     const { exabgp, writer } = setup({ hold: true });
     const show = await writer.write('show adj-rib out extensive', { ackTimeoutMs: 5000 });
