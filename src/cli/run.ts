@@ -245,6 +245,11 @@ async function runSession(
   process.on('SIGHUP', onHup);
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
+  if (trusted && settings.exabgpPid === null && ack) {
+    // Respawned under the same ExaBGP: a predecessor killed mid-line may have left a fragment.
+    const outcome = await writer.terminatePartialLine(2000).catch(() => 'closed');
+    logger.debug({ outcome }, 'ended any partial line left by a previous process');
+  }
   reconciler.trigger('start-up');
   const reason = await stopped;
   logger.info({ [LogField.reason]: reason }, 'stopping');

@@ -107,6 +107,32 @@ export class ExabgpWriter {
     return { ack };
   }
 
+  /**
+   * After a respawn, ExaBGP 4.2 still holds the partial line a killed predecessor left in its read
+   * buffer (processes.py keeps `_buffer[name]`) and would glue it to our first command. A bare
+   * newline ends that fragment on its own; its one answer (for an empty fragment, the `error` for
+   * an empty command) is awaited and discarded, or, when none comes within `timeoutMs`, later
+   * answers are drained by the quiet period, so the FIFO of acks stays aligned.
+   */
+  async terminatePartialLine(timeoutMs: number): Promise<AckOutcome> {
+    while (!this.canWriteNow(1)) await this.changed(this.quietLeft());
+    if (this.outstanding.length > 0) throw bug('terminatePartialLine with lines in flight');
+    this.stream.write('\n');
+    this.stats.linesWritten += 1;
+    this.stats.bytesWritten += 1;
+    if (!this.options.ack) return 'written';
+    const answer = this.track(1, timeoutMs);
+    const timer = this.clock.setTimeout(() => {
+      if (this.outstanding.length === 0) return;
+      this.stats.timeouts += 1;
+      this.quietUntil = this.clock.now() + this.options.quietAfterTimeoutMs;
+      this.settleAll('timeout');
+    }, timeoutMs);
+    const outcome = await answer;
+    this.clock.clearTimeout(timer);
+    return outcome;
+  }
+
   /** Feed ExaBGP's `done` (true) or `error` (false) from the reader. */
   handleAck(ok: boolean): void {
     const head = this.outstanding.shift();
