@@ -1,7 +1,7 @@
 // Edits of the api source, shared by PUT /v1/desired and the classic POST /: one at a time under a
 // mutex, so checking If-Match and replacing the source are atomic with respect to other edits.
 import type { Route } from '../core/route.js';
-import type { HttpBackend, PlanView } from './backend.js';
+import type { ReconcilerHandle, PlanView } from '../runtime/handle.js';
 import { computeEtag, matchesIfMatch } from './etag.js';
 import { HttpError, rejectDocument } from './http-error.js';
 import type { Mutex } from './mutex.js';
@@ -25,7 +25,7 @@ export interface ApiEditResult {
 
 /** Apply `edit` to the api source: 412 on a stale If-Match, 409/422 when the backend rejects it. */
 export function editApiSource(
-  backend: HttpBackend,
+  backend: ReconcilerHandle,
   lock: Mutex,
   edit: ApiEdit,
 ): Promise<ApiEditResult> {

@@ -2,16 +2,16 @@
 // no hooks. One registry per server: tests can build many servers without clashing names.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { familyOf } from '../core/route.js';
-import type { HttpBackend } from './backend.js';
+import type { ReconcilerHandle } from '../runtime/handle.js';
 
 const PREFIX = 'exabgp_reconciler_';
 
-type Totals = keyof ReturnType<HttpBackend['getStatus']>['counters'];
+type Totals = keyof ReturnType<ReconcilerHandle['getStatus']>['counters'];
 
 /** A counter whose value is a running total the backend keeps (reset, then set on each scrape). */
 function totalCounter(
   registry: Registry,
-  backend: HttpBackend,
+  backend: ReconcilerHandle,
   name: string,
   help: string,
   field: Totals,
@@ -22,12 +22,12 @@ function totalCounter(
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(backend.getStatus().counters[field] ?? 0);
+      this.inc(backend.getStatus().counters[field]);
     },
   });
 }
 
-function registerRouteGauges(registry: Registry, backend: HttpBackend): void {
+function registerRouteGauges(registry: Registry, backend: ReconcilerHandle): void {
   new Gauge({
     name: `${PREFIX}announced_routes`,
     help: 'Routes ExaBGP acknowledged (the ledger), by family',
@@ -51,7 +51,7 @@ function registerRouteGauges(registry: Registry, backend: HttpBackend): void {
   });
 }
 
-function registerReconcileMetrics(registry: Registry, backend: HttpBackend): void {
+function registerReconcileMetrics(registry: Registry, backend: ReconcilerHandle): void {
   let lastSeen = 0;
   new Histogram({
     name: `${PREFIX}reconcile_duration_seconds`,
@@ -77,7 +77,7 @@ function registerReconcileMetrics(registry: Registry, backend: HttpBackend): voi
   });
 }
 
-function registerStateGauges(registry: Registry, backend: HttpBackend): void {
+function registerStateGauges(registry: Registry, backend: ReconcilerHandle): void {
   new Gauge({
     name: `${PREFIX}diagnostics`,
     help: 'Current input problems (files and api), by severity',
@@ -111,7 +111,7 @@ function registerStateGauges(registry: Registry, backend: HttpBackend): void {
     help: '1 while the input is invalid and the last good desired state is in use',
     registers: [registry],
     collect() {
-      this.set(backend.getStatus().usingLastGood === true ? 1 : 0);
+      this.set(backend.getStatus().usingLastGood ? 1 : 0);
     },
   });
   new Gauge({
@@ -125,7 +125,7 @@ function registerStateGauges(registry: Registry, backend: HttpBackend): void {
 }
 
 /** The registry behind GET /metrics for `backend`. */
-export function createMetricsRegistry(backend: HttpBackend): Registry {
+export function createMetricsRegistry(backend: ReconcilerHandle): Registry {
   const registry = new Registry();
   registerRouteGauges(registry, backend);
   registerReconcileMetrics(registry, backend);

@@ -1,13 +1,13 @@
 // What every route module receives from buildServer: the backend, the api-source lock, the auth
 // hook for mutating endpoints and the document limits. Types and one hook; no routes here.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpBackend } from './backend.js';
+import type { ReconcilerHandle } from '../runtime/handle.js';
 import type { TokenCheck } from './auth.js';
 import { HttpError } from './http-error.js';
 import type { Mutex } from './mutex.js';
 
 export interface RouteContext {
-  readonly backend: HttpBackend;
+  readonly backend: ReconcilerHandle;
   readonly lock: Mutex;
   /** onRequest hook for mutating endpoints: 401 without the bearer token (no-op without a token). */
   readonly requireToken: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;

@@ -14,7 +14,7 @@ export function registerHealthRoutes(
     () => {
       const status = ctx.backend.getStatus();
       const errors = status.diagnostics.filter((d) => d.severity === 'error').length;
-      const degraded = errors > 0 || status.usingLastGood === true;
+      const degraded = errors > 0 || status.usingLastGood;
       return { status: degraded ? 'degraded' : 'ok', diagnostics: errors };
     },
   );

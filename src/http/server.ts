@@ -11,7 +11,7 @@ import type {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { createTokenCheck } from './auth.js';
-import type { HttpBackend } from './backend.js';
+import type { ReconcilerHandle } from '../runtime/handle.js';
 import { HttpError } from './http-error.js';
 import type { HttpErrorCode } from './http-error.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -27,7 +27,7 @@ import { registerStateRoutes } from './routes-state.js';
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 
 export interface HttpServerDeps {
-  readonly backend: HttpBackend;
+  readonly backend: ReconcilerHandle;
   /** The stderr pino logger of `run` (never a stdout logger). */
   readonly logger: Logger;
   /** Bearer token for mutating endpoints; undefined = none required (loopback only, see auth.ts). */

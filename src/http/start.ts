@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { ReconcilerError } from '../errors.js';
 import { resolveToken } from './auth.js';
-import type { HttpBackend } from './backend.js';
+import type { ReconcilerHandle } from '../runtime/handle.js';
 import { parseListenAddress, startHttpServer, type HttpServerHandle } from './listen.js';
 import { buildServer, DEFAULT_BODY_LIMIT } from './server.js';
 
@@ -46,7 +46,7 @@ export function parseBodyLimit(text: string): number {
  * once started, nothing it does throws into the caller.
  */
 export async function startHttpApi(
-  backend: HttpBackend,
+  backend: ReconcilerHandle,
   logger: Logger,
   options: HttpApiOptions,
 ): Promise<HttpServerHandle | null> {

@@ -5,7 +5,7 @@ import type { RouteEntryDocument } from '../core/document.js';
 import { compareRoutes } from '../core/route.js';
 import type { RouteSet } from '../core/route.js';
 import { renderPlanJson } from '../core/render.js';
-import type { BackendStatus, PlanView } from './backend.js';
+import type { PlanView, ReconcilerStatus } from '../runtime/handle.js';
 import { toDiagnosticBody } from './http-error.js';
 
 /** The plan as `plan --format json` renders it, plus `plan_hash` (what POST /v1/plan/confirm takes). */
@@ -21,9 +21,7 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
-function renderNeighbors(
-  neighbors: NonNullable<BackendStatus['neighbors']>,
-): Record<string, unknown> {
+function renderNeighbors(neighbors: ReconcilerStatus['neighbors']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [address, n] of Object.entries(neighbors)) {
     out[address] = { state: n.state, at: iso(n.at), ...optional('reason', n.reason) };
@@ -32,7 +30,7 @@ function renderNeighbors(
 }
 
 /** GET /v1/status: snake_case keys, ISO timestamps, diagnostics with their positions. */
-export function renderStatus(s: BackendStatus): Record<string, unknown> {
+export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
   const last = s.lastReconcile;
   return {
     ready: s.ready,
@@ -51,7 +49,7 @@ export function renderStatus(s: BackendStatus): Record<string, unknown> {
             duration_ms: last.durationMs,
             outcome: last.outcome,
             summary: last.summary,
-            ...(last.lines === undefined ? {} : { lines: last.lines }),
+            lines: last.lines,
             ...(last.error === undefined ? {} : { error: last.error }),
           },
     last_success_at: iso(s.lastSuccessAt),
@@ -60,15 +58,15 @@ export function renderStatus(s: BackendStatus): Record<string, unknown> {
       reconcile_errors: s.counters.reconcileErrors,
       ack_errors: s.counters.ackErrors,
       guard_blocks: s.counters.guardBlocks,
-      ...optional('ack_timeouts', s.counters.ackTimeouts),
-      ...optional('lines_written', s.counters.linesWritten),
+      ack_timeouts: s.counters.ackTimeouts,
+      lines_written: s.counters.linesWritten,
     },
-    ...optional('ledger_trusted', s.ledgerTrusted),
-    ...optional('using_last_good', s.usingLastGood),
-    ...optional('desired_count', s.desiredCount),
-    ...optional('announced_count', s.announcedCount),
-    ...optional('pending_count', s.pendingCount),
-    ...(s.neighbors === undefined ? {} : { neighbors: renderNeighbors(s.neighbors) }),
+    ledger_trusted: s.ledgerTrusted,
+    using_last_good: s.usingLastGood,
+    desired_count: s.desiredCount,
+    announced_count: s.announcedCount,
+    pending_count: s.pendingCount,
+    neighbors: renderNeighbors(s.neighbors),
     diagnostics: s.diagnostics.map(toDiagnosticBody),
     guard: s.guardBlocked === null ? { blocked: false } : { blocked: true, ...s.guardBlocked },
     recent_ack_errors: s.recentAckErrors.map((e) => ({

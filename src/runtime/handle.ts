@@ -1,6 +1,6 @@
 // The ReconcilerHandle: what the HTTP API (issue 4) and `run` read from and ask of the running
-// reconciler. Types only; structurally the same shape as src/http/backend.ts's HttpBackend, which
-// runtime must not import (style.md B4).
+// reconciler, and the status shape it serves. Types only: src/http imports them with `import type`
+// (style.md B4); the Reconciler implements the handle.
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import type { GuardVerdict } from '../core/guard.js';
 import type { Plan, PlanSummary } from '../core/plan.js';
@@ -10,18 +10,22 @@ import type { Route, RouteKey, RouteSet } from '../core/route.js';
 export interface PlanView {
   readonly plan: Plan;
   readonly guard: GuardVerdict;
+  /** The token a guarded plan is confirmed with (`POST /v1/plan/confirm`). */
   readonly hash: string;
 }
 
+/** The ledger: what ExaBGP acknowledged, plus keys whose state is unknown after a crash. */
 export interface AnnouncedView {
   /** Acknowledged routes plus unsettled (pending) ones. */
   readonly routes: RouteSet;
+  /** Keys marked pending (written, no ack yet, or unknown after a crash); included in `routes`. */
   readonly pending: ReadonlySet<RouteKey>;
 }
 
 export type ReconcileOutcome = 'applied' | 'no-changes' | 'guard-blocked' | 'failed';
 
 export interface ReconcileRecord {
+  /** Increases by one per finished reconcile (the metrics use it to observe each one once). */
   readonly id: number;
   /** Epoch milliseconds. */
   readonly startedAt: number;
@@ -35,17 +39,21 @@ export interface ReconcileRecord {
     readonly errors: number;
     readonly timeouts: number;
   };
+  /** Set when `outcome` is `failed`: the error code and message. */
   readonly error?: { readonly code: string; readonly message: string };
 }
 
 export interface AckError {
+  /** Epoch milliseconds. */
   readonly at: number;
+  /** The exact command line ExaBGP answered `error` to (or that timed out). */
   readonly line: string;
   readonly message: string;
 }
 
 export interface NeighborStatus {
   readonly state: 'connected' | 'up' | 'down';
+  /** Epoch milliseconds. */
   readonly at: number;
   readonly reason?: string;
 }
@@ -70,14 +78,19 @@ export interface VerifyStatus {
 }
 
 export interface ReconcilerStatus {
+  /** Initial sync done and acks flowing (what `GET /readyz` reports). */
   readonly ready: boolean;
+  /** Why not ready, e.g. `initial sync in progress`, `no ack for 30 s`. */
   readonly readyReason?: string;
+  /** The ExaBGP instance the ledger belongs to; null before it is known. */
   readonly instance: { readonly pid: number; readonly startTime: string } | null;
   /** Whether the ledger was trusted at start-up (same ExaBGP instance) or reset. */
   readonly ledgerTrusted: boolean;
   readonly ackMode: 'on' | 'off';
   readonly lastReconcile: ReconcileRecord | null;
+  /** Epoch milliseconds of the last reconcile that applied or had nothing to do. */
   readonly lastSuccessAt: number | null;
+  /** Totals since the process started (Prometheus counters). */
   readonly counters: {
     readonly reconciles: number;
     readonly reconcileErrors: number;
@@ -86,19 +99,24 @@ export interface ReconcilerStatus {
     readonly guardBlocks: number;
     readonly linesWritten: number;
   };
+  /** Current input problems (files and api), with file positions; empty when the input is good. */
   readonly diagnostics: readonly Diagnostic[];
   /** True while the desired state in use is an older good one (the input is invalid now). */
   readonly usingLastGood: boolean;
+  /** The guard verdict of the pending plan when it is blocked, else null. */
   readonly guardBlocked: (GuardVerdict & { readonly hash: string }) | null;
+  /** The most recent ack errors, newest last (bounded by the runtime). */
   readonly recentAckErrors: readonly AckError[];
   readonly desiredCount: number;
   readonly announcedCount: number;
   readonly pendingCount: number;
+  /** BGP neighbors by address, as ExaBGP last reported them. */
   readonly neighbors: Readonly<Record<string, NeighborStatus>>;
   /** The last `--verify` check; null before the first one, absent when --verify is off. */
   readonly verify?: VerifyStatus | null;
 }
 
+/** Result of `confirmPlan`: confirmed, or why not (no guarded plan, or a different hash). */
 export type ConfirmResult =
   | { readonly ok: true }
   | {
@@ -107,10 +125,17 @@ export type ConfirmResult =
       readonly hash?: string;
     };
 
+/**
+ * What the HTTP API needs from `run`. Every method is cheap and never throws for bad input: input
+ * problems are Result diagnostics (E_CONFLICT for a conflict with a file route, naming file:line).
+ * Mutations of the api source are serialised by the HTTP layer (one at a time), so an
+ * implementation need not lock; it must persist before its promise resolves.
+ */
 export interface ReconcilerHandle {
   getStatus(): ReconcilerStatus;
   /** The merged desired state in use (last good), each route with its source. */
   getDesired(): RouteSet;
+  /** The api source as stored (the last accepted PUT or form edit); empty when never set. */
   getApiRoutes(): readonly Route[];
   getAnnounced(): AnnouncedView;
   /** The pending diff of desired vs announced now, with the guard verdict. */

@@ -1,4 +1,4 @@
-// A fake HttpBackend for the HTTP tests: file routes, an api source and a ledger held in memory,
+// A fake ReconcilerHandle for the HTTP tests: file routes, an api source and a ledger held in memory,
 // plans from the real diff and guard. Not a test file (no .test.ts): imported by the tests.
 import type { Diagnostic, Result } from '../../../src/core/diagnostic.js';
 import { diffRoutes } from '../../../src/core/diff.js';
@@ -6,11 +6,11 @@ import { evaluateGuard } from '../../../src/core/guard.js';
 import { routeKey, type Route, type RouteKey, type RouteSet } from '../../../src/core/route.js';
 import type {
   AnnouncedView,
-  BackendStatus,
   ConfirmResult,
-  HttpBackend,
   PlanView,
-} from '../../../src/http/backend.js';
+  ReconcilerHandle,
+  ReconcilerStatus,
+} from '../../../src/runtime/handle.js';
 
 function conflict(file: Route, api: Route): Diagnostic {
   const where = `${file.source?.source ?? '?'}:${file.source?.line ?? 0}`;
@@ -32,7 +32,35 @@ export interface FakeBackendOptions {
   readonly storeDelayMs?: number;
 }
 
-export class FakeBackend implements HttpBackend {
+/** A ready status with nothing reconciled yet (what a fresh `run` with a trusted ledger reports). */
+export function makeStatus(): ReconcilerStatus {
+  return {
+    ready: true,
+    instance: { pid: 4242, startTime: '12345' },
+    ledgerTrusted: true,
+    ackMode: 'on',
+    lastReconcile: null,
+    lastSuccessAt: null,
+    counters: {
+      reconciles: 0,
+      reconcileErrors: 0,
+      ackErrors: 0,
+      ackTimeouts: 0,
+      guardBlocks: 0,
+      linesWritten: 0,
+    },
+    diagnostics: [],
+    usingLastGood: false,
+    guardBlocked: null,
+    recentAckErrors: [],
+    desiredCount: 0,
+    announcedCount: 0,
+    pendingCount: 0,
+    neighbors: {},
+  };
+}
+
+export class FakeBackend implements ReconcilerHandle {
   fileRoutes: Route[];
   apiRoutes: readonly Route[] = [];
   announced: Map<RouteKey, Route>;
@@ -40,17 +68,7 @@ export class FakeBackend implements HttpBackend {
   reconcileRequests = 0;
   replaceCalls = 0;
   confirmed: string[] = [];
-  status: BackendStatus = {
-    ready: true,
-    instance: { pid: 4242, startTime: '12345' },
-    ackMode: 'on',
-    lastReconcile: null,
-    lastSuccessAt: null,
-    counters: { reconciles: 0, reconcileErrors: 0, ackErrors: 0, guardBlocks: 0 },
-    diagnostics: [],
-    guardBlocked: null,
-    recentAckErrors: [],
-  };
+  status: ReconcilerStatus = makeStatus();
   private readonly storeDelayMs: number;
 
   constructor(options: FakeBackendOptions = {}) {
@@ -59,7 +77,7 @@ export class FakeBackend implements HttpBackend {
     this.storeDelayMs = options.storeDelayMs ?? 0;
   }
 
-  getStatus(): BackendStatus {
+  getStatus(): ReconcilerStatus {
     return this.status;
   }
 

@@ -115,9 +115,17 @@ describe('GET /v1/status', () => {
         durationMs: 12,
         outcome: 'applied',
         summary: { announce: 1, update: 0, withdraw: 0, unchanged: 4 },
+        lines: { written: 1, done: 1, errors: 0, timeouts: 0 },
       },
       lastSuccessAt: Date.UTC(2024, 0, 2),
-      counters: { reconciles: 3, reconcileErrors: 1, ackErrors: 2, guardBlocks: 0 },
+      counters: {
+        reconciles: 3,
+        reconcileErrors: 1,
+        ackErrors: 2,
+        ackTimeouts: 1,
+        guardBlocks: 0,
+        linesWritten: 7,
+      },
       diagnostics: [
         {
           code: 'E_SCHEMA',
@@ -145,12 +153,16 @@ describe('GET /v1/status', () => {
       started_at: '2024-01-02T00:00:00.000Z',
       duration_ms: 12,
       outcome: 'applied',
+      lines: { written: 1, done: 1, errors: 0, timeouts: 0 },
     });
+    expect(body.last_success_at).toBe('2024-01-02T00:00:00.000Z');
     expect(body.counters).toEqual({
       reconciles: 3,
       reconcile_errors: 1,
       ack_errors: 2,
       guard_blocks: 0,
+      ack_timeouts: 1,
+      lines_written: 7,
     });
     expect(body.diagnostics).toEqual([
       {
@@ -165,31 +177,39 @@ describe('GET /v1/status', () => {
     ]);
     expect(body.guard).toEqual({ blocked: false });
     expect(body.recent_ack_errors[0].line).toBe('announce route 10.0.0.0/24 next-hop self');
-    expect(body).not.toHaveProperty('neighbors');
+    expect(body.neighbors).toEqual({});
   });
 
-  it('adds the optional runtime fields when the backend has them', async () => {
+  it('serves the ledger trust, the last-good flag, the route counts and the neighbors', async () => {
     h = makeHarness();
     h.backend.status = {
       ...h.backend.status,
-      counters: {
-        reconciles: 1,
-        reconcileErrors: 0,
-        ackErrors: 0,
-        guardBlocks: 0,
-        ackTimeouts: 4,
-        linesWritten: 9,
-      },
-      ledgerTrusted: true,
+      counters: { ...h.backend.status.counters, ackTimeouts: 4 },
+      ledgerTrusted: false,
       usingLastGood: true,
+      desiredCount: 5,
+      announcedCount: 3,
       pendingCount: 2,
-      neighbors: { '192.0.2.1': { state: 'up', at: Date.UTC(2024, 0, 1) } },
+      neighbors: {
+        '192.0.2.1': { state: 'up', at: Date.UTC(2024, 0, 1) },
+        '192.0.2.2': { state: 'down', at: Date.UTC(2024, 0, 1), reason: 'hold timer expired' },
+      },
     };
     const body = (await h.app.inject({ url: '/v1/status' })).json();
-    expect(body.counters).toMatchObject({ ack_timeouts: 4, lines_written: 9 });
-    expect(body).toMatchObject({ ledger_trusted: true, using_last_good: true, pending_count: 2 });
+    expect(body).toMatchObject({
+      ledger_trusted: false,
+      using_last_good: true,
+      desired_count: 5,
+      announced_count: 3,
+      pending_count: 2,
+    });
     expect(body.neighbors).toEqual({
       '192.0.2.1': { state: 'up', at: '2024-01-01T00:00:00.000Z' },
+      '192.0.2.2': {
+        state: 'down',
+        at: '2024-01-01T00:00:00.000Z',
+        reason: 'hold timer expired',
+      },
     });
     expect((await h.app.inject({ url: '/healthz' })).json().status).toBe('degraded');
     const metrics = (await h.app.inject({ url: '/metrics' })).body;
@@ -247,9 +267,17 @@ describe('health, readiness and metrics', () => {
         durationMs: 250,
         outcome: 'applied',
         summary: { announce: 0, update: 0, withdraw: 0, unchanged: 0 },
+        lines: { written: 0, done: 0, errors: 0, timeouts: 0 },
       },
       lastSuccessAt: 1_700_000_000_000,
-      counters: { reconciles: 5, reconcileErrors: 2, ackErrors: 3, guardBlocks: 1 },
+      counters: {
+        reconciles: 5,
+        reconcileErrors: 2,
+        ackErrors: 3,
+        ackTimeouts: 0,
+        guardBlocks: 1,
+        linesWritten: 11,
+      },
     };
     const res = await h.app.inject({ url: '/metrics' });
     expect(res.statusCode).toBe(200);
@@ -262,6 +290,7 @@ describe('health, readiness and metrics', () => {
     expect(text).toContain('exabgp_reconciler_reconcile_errors_total 2');
     expect(text).toContain('exabgp_reconciler_ack_errors_total 3');
     expect(text).toContain('exabgp_reconciler_guard_blocks_total 1');
+    expect(text).toContain('exabgp_reconciler_lines_written_total 11');
     expect(text).toContain(
       'exabgp_reconciler_last_successful_reconcile_timestamp_seconds 1700000000',
     );
