@@ -3,28 +3,12 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { isSeq, LineCounter, parseDocument, type Document, type Tags } from 'yaml';
-import type { ErrorCode } from '../errors.js';
-import {
-  compareDiagnostics,
-  hasErrors,
-  type Diagnostic,
-  type Result,
-  type Severity,
-} from '../core/diagnostic.js';
+import { compareDiagnostics, hasErrors, type Diagnostic, type Result } from '../core/diagnostic.js';
 import { routeKey, type Route, type RouteKey, type RouteSet } from '../core/route.js';
-import { buildDocumentRoutes, routeKeysOf, type EntrySink } from './entries.js';
+import { routeKeysOf } from './entries.js';
 import { readFastJson } from './fast-json.js';
-import { readFastYaml, type FastDocument } from './fast-yaml.js';
-import {
-  locateNode,
-  offsetToPosition,
-  pointerToSegments,
-  toDotPath,
-  type PathSegment,
-  type Position,
-} from './locate.js';
-import { toSchemaIssues, validateRoutesDocument } from './schema.js';
+import { readFastYaml } from './fast-yaml.js';
+import { diagnostic, failed, parseFast, parseWithYaml } from './parse-paths.js';
 
 /** One parsed source: routes are empty when any error was found; warnings stay in diagnostics. */
 export interface SourceResult {
@@ -52,21 +36,6 @@ export function hashText(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function diagnostic(
-  file: string,
-  code: ErrorCode,
-  pos: Position,
-  path: string,
-  message: string,
-  severity: Severity = 'error',
-): Diagnostic {
-  return { code, severity, file, line: pos.line, col: pos.col, path, message };
-}
-
-function failed(source: string, hash: string, diagnostics: Diagnostic[]): SourceResult {
-  return { source, hash, routes: [], diagnostics: diagnostics.sort(compareDiagnostics) };
-}
-
 function sizeDiagnostic(source: string, bytes: number, maxBytes: number): Diagnostic {
   return diagnostic(
     source,
@@ -75,100 +44,6 @@ function sizeDiagnostic(source: string, bytes: number, maxBytes: number): Diagno
     '',
     `${bytes} bytes exceeds the limit of ${maxBytes} bytes`,
   );
-}
-
-function syntaxDiagnostics(source: string, doc: Document, lc: LineCounter): Diagnostic[] {
-  return doc.errors.map((e) => {
-    const pos = e.linePos?.[0] ?? offsetToPosition(lc, e.pos[0]);
-    const message = e.message.split('\n')[0] ?? e.message;
-    return diagnostic(
-      source,
-      'E_YAML',
-      { line: pos.line, col: pos.col },
-      '',
-      message.replace(/ at line \d+, column \d+:?$/, ''),
-    );
-  });
-}
-
-function toPlainData(
-  source: string,
-  doc: Document,
-  maxAliasCount: number,
-): { data: unknown } | Diagnostic {
-  try {
-    return { data: doc.toJS({ maxAliasCount }) };
-  } catch (err) {
-    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
-      const msg = `yaml aliases expand past the limit (maxAliasCount ${maxAliasCount})`;
-      return diagnostic(source, 'E_ALIAS_LIMIT', { line: 0, col: 0 }, '', msg);
-    }
-    return diagnostic(
-      source,
-      'E_YAML',
-      { line: 0, col: 0 },
-      '',
-      err instanceof Error ? err.message : String(err),
-    );
-  }
-}
-
-function schemaDiagnostics(source: string, doc: Document, lc: LineCounter): Diagnostic[] {
-  return toSchemaIssues(validateRoutesDocument.errors).map((issue) => {
-    const segments = pointerToSegments(issue.pointer);
-    const pos = locateNode(doc, lc, segments, { key: issue.atKey });
-    return diagnostic(source, issue.code, pos, toDotPath(segments), issue.message);
-  });
-}
-
-function makeSink(source: string, doc: Document, lc: LineCounter, out: Diagnostic[]): EntrySink {
-  const routesNode = doc.get('routes', true);
-  const items = isSeq(routesNode) ? routesNode.items : [];
-  const position = (path: readonly PathSegment[]): Position => locateNode(doc, lc, path);
-  return {
-    source,
-    report: (code, severity, path, message) =>
-      out.push(diagnostic(source, code, position(path), toDotPath(path), message, severity)),
-    entryPosition: (i) => {
-      const range = (items[i] as { range?: [number, number, number] } | undefined)?.range;
-      return range === undefined ? { line: 0, col: 0 } : offsetToPosition(lc, range[0]);
-    },
-    position,
-  };
-}
-
-/**
- * YAML 1.2 core reads `0x0002fde800000001` as an integer (and loses precision past 2^53); hex
- * communities must stay text, so the hex-integer tag is dropped.
- */
-function withoutHexInts(tags: Tags): Tags {
-  return tags.filter((t) => !(typeof t === 'object' && 'format' in t && t.format === 'HEX'));
-}
-
-/**
- * The fast path: a document inside the plain subset (fast-yaml.ts) that validates and builds with
- * no diagnostic at all. Anything else returns undefined and goes through the `yaml` package, so
- * every diagnostic and position comes from one place.
- */
-function parseFast(source: string, hash: string, fast: FastDocument): SourceResult | undefined {
-  const data = fast.value;
-  if (data === null || data === undefined) return { source, hash, routes: [], diagnostics: [] };
-  if (!validateRoutesDocument(data)) return undefined;
-  const positions = fast.itemPositions.get('routes') ?? [];
-  let reported = false;
-  const sink: EntrySink = {
-    source,
-    report: () => {
-      reported = true;
-    },
-    entryPosition: (i) => positions[i] ?? { line: 0, col: 0 },
-    position: () => {
-      reported = true;
-      return { line: 0, col: 0 };
-    },
-  };
-  const routes = buildDocumentRoutes(data, sink);
-  return reported ? undefined : { source, hash, routes, diagnostics: [] };
 }
 
 /**
@@ -186,34 +61,9 @@ export function parseRouteDocument(
   if (bytes > maxBytes) return failed(source, hash, [sizeDiagnostic(source, bytes, maxBytes)]);
   const fast = options.format === 'json' ? readFastJson(text) : readFastYaml(text);
   const quick = fast === undefined ? undefined : parseFast(source, hash, fast);
-  return quick ?? parseWithYaml(source, hash, text, options);
-}
-
-/** The full path through the `yaml` package: syntax errors, aliases, positions of every node. */
-function parseWithYaml(
-  source: string,
-  hash: string,
-  text: string,
-  options: ParseOptions,
-): SourceResult {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lc,
-    prettyErrors: true,
-    uniqueKeys: true,
-    customTags: withoutHexInts,
-  });
-  if (doc.errors.length > 0) return failed(source, hash, syntaxDiagnostics(source, doc, lc));
-  const plain = toPlainData(source, doc, options.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT);
-  if (!('data' in plain)) return failed(source, hash, [plain]);
-  if (plain.data === null || plain.data === undefined)
-    return { source, hash, routes: [], diagnostics: [] };
-  if (!validateRoutesDocument(plain.data))
-    return failed(source, hash, schemaDiagnostics(source, doc, lc));
-  const diagnostics: Diagnostic[] = [];
-  const routes = buildDocumentRoutes(plain.data, makeSink(source, doc, lc, diagnostics));
-  diagnostics.sort(compareDiagnostics);
-  return { source, hash, routes: hasErrors(diagnostics) ? [] : routes, diagnostics };
+  return (
+    quick ?? parseWithYaml(source, hash, text, options.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT)
+  );
 }
 
 function place(r: Route): string {
