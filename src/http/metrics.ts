@@ -124,12 +124,40 @@ function registerStateGauges(registry: Registry, backend: ReconcilerHandle): voi
   });
 }
 
+const DRIFT_KINDS = ['missing', 'different', 'extra'] as const;
+
+/** The last `--verify` check: drift by kind (none before a check, or when it failed) and its time. */
+function registerVerifyMetrics(registry: Registry, backend: ReconcilerHandle): void {
+  new Gauge({
+    name: `${PREFIX}verify_drift_routes`,
+    help: 'Routes the last --verify check found drifted from the ledger, by kind (missing, different, extra)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const verify = backend.getStatus().verify;
+      if (verify === undefined || verify === null || verify.outcome === 'failed') return;
+      for (const kind of DRIFT_KINDS) this.set({ kind }, verify[kind]);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}verify_last_timestamp_seconds`,
+    help: 'Unix time the last --verify check started, whatever its outcome (0: never)',
+    registers: [registry],
+    collect() {
+      const verify = backend.getStatus().verify;
+      this.set(verify === undefined || verify === null ? 0 : verify.at / 1000);
+    },
+  });
+}
+
 /** The registry behind GET /metrics for `backend`. */
 export function createMetricsRegistry(backend: ReconcilerHandle): Registry {
   const registry = new Registry();
   registerRouteGauges(registry, backend);
   registerReconcileMetrics(registry, backend);
   registerStateGauges(registry, backend);
+  registerVerifyMetrics(registry, backend);
   totalCounter(registry, backend, 'reconciles_total', 'Reconciles finished', 'reconciles');
   totalCounter(
     registry,

@@ -5,7 +5,8 @@ import type { RouteEntryDocument } from '../core/document.js';
 import { compareRoutes } from '../core/route.js';
 import type { RouteSet } from '../core/route.js';
 import { renderPlanJson } from '../core/render.js';
-import type { PlanView, ReconcilerStatus } from '../runtime/handle.js';
+import type { PlanView, ReconcileRecord } from '../runtime/handle.js';
+import type { ReconcilerStatus, VerifyStatus } from '../runtime/handle.js';
 import { toDiagnosticBody } from './http-error.js';
 
 /** The plan as `plan --format json` renders it, plus `plan_hash` (what POST /v1/plan/confirm takes). */
@@ -29,29 +30,46 @@ function renderNeighbors(neighbors: ReconcilerStatus['neighbors']): Record<strin
   return out;
 }
 
+function renderReconcile(r: ReconcileRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    started_at: iso(r.startedAt),
+    duration_ms: r.durationMs,
+    outcome: r.outcome,
+    summary: r.summary,
+    lines: r.lines,
+    ...optional('error', r.error),
+  };
+}
+
+/** The last `--verify` check (null before the first one). */
+function renderVerify(v: VerifyStatus | null): Record<string, unknown> | null {
+  if (v === null) return null;
+  return {
+    at: iso(v.at),
+    duration_ms: v.durationMs,
+    outcome: v.outcome,
+    missing: v.missing,
+    different: v.different,
+    extra: v.extra,
+    repaired: v.repaired,
+    neighbors: v.neighbors,
+    dump_routes: v.dumpRoutes,
+    ...optional('error', v.error),
+  };
+}
+
 /** GET /v1/status: snake_case keys, ISO timestamps, diagnostics with their positions. */
 export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
-  const last = s.lastReconcile;
   return {
     ready: s.ready,
-    ...(s.readyReason === undefined ? {} : { ready_reason: s.readyReason }),
+    ...optional('ready_reason', s.readyReason),
     exabgp: {
       instance:
         s.instance === null ? null : { pid: s.instance.pid, start_time: s.instance.startTime },
       ack: s.ackMode,
     },
-    last_reconcile:
-      last === null
-        ? null
-        : {
-            id: last.id,
-            started_at: iso(last.startedAt),
-            duration_ms: last.durationMs,
-            outcome: last.outcome,
-            summary: last.summary,
-            lines: last.lines,
-            ...(last.error === undefined ? {} : { error: last.error }),
-          },
+    last_reconcile: s.lastReconcile === null ? null : renderReconcile(s.lastReconcile),
     last_success_at: iso(s.lastSuccessAt),
     counters: {
       reconciles: s.counters.reconciles,
@@ -67,6 +85,7 @@ export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
     announced_count: s.announcedCount,
     pending_count: s.pendingCount,
     neighbors: renderNeighbors(s.neighbors),
+    ...(s.verify === undefined ? {} : { verify: renderVerify(s.verify) }),
     diagnostics: s.diagnostics.map(toDiagnosticBody),
     guard: s.guardBlocked === null ? { blocked: false } : { blocked: true, ...s.guardBlocked },
     recent_ack_errors: s.recentAckErrors.map((e) => ({
