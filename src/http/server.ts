@@ -17,6 +17,7 @@ import type { HttpErrorCode } from './http-error.js';
 import { createMetricsRegistry } from './metrics.js';
 import { Mutex } from './mutex.js';
 import { registerOpenApi } from './openapi.js';
+import { registerRequestLog, sendError } from './request-log.js';
 import { createRequireToken } from './route-context.js';
 import type { RouteContext } from './route-context.js';
 import { registerClassicRoute } from './routes-classic.js';
@@ -45,7 +46,7 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
   const app = Fastify({
     loggerInstance,
-    // Request lines stay off (the reconciler logs what matters); the top-level option is deprecated.
+    // fastify's request lines stay off (request-log.ts logs refusals); the top-level option is deprecated.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     return503OnClosing: true,
@@ -62,17 +63,10 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
   };
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .code(404)
-      .send({ code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url}` });
+    const message = `no route ${request.method} ${request.url}`;
+    sendError(request, reply, 404, { code: 'E_NOT_FOUND', message });
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.debug(
-      { method: request.method, url: request.url, status: reply.statusCode },
-      'http request',
-    );
-    done();
-  });
+  registerRequestLog(app);
   registerOpenApi(app);
   const registry = createMetricsRegistry(deps.backend);
   void app.register((scope, _opts, done) => {
@@ -103,20 +97,19 @@ function handleError(
 ): void {
   if (err instanceof HttpError) {
     if (err.headers !== undefined) void reply.headers(err.headers);
-    void reply.code(err.statusCode).send(err.toBody());
+    sendError(request, reply, err.statusCode, err.toBody());
     return;
   }
   const fe = err as Partial<FastifyError>;
   const mapped = fe.code === undefined ? undefined : FASTIFY_CODES[fe.code];
   if (mapped !== undefined) {
-    void reply.code(mapped[0]).send({ code: mapped[1], message: err.message.toLowerCase() });
+    sendError(request, reply, mapped[0], { code: mapped[1], message: err.message.toLowerCase() });
     return;
   }
   const status = fe.statusCode ?? 500;
   if (fe.validation !== undefined || (status >= 400 && status < 500)) {
-    void reply
-      .code(status >= 400 && status < 500 ? status : 400)
-      .send({ code: 'E_BAD_REQUEST', message: err.message });
+    const clientStatus = status >= 400 && status < 500 ? status : 400;
+    sendError(request, reply, clientStatus, { code: 'E_BAD_REQUEST', message: err.message });
     return;
   }
   request.log.error({ err, code: 'E_INTERNAL' }, 'http request failed');

@@ -1,0 +1,44 @@
+// The HTTP API's request log: each refused request (4xx) at warn with method, url, status code,
+// error code and message, through the injected logger; others at debug. Never logs bodies or headers.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** What an error response said (`{code, message}`), kept for the request's log line. */
+interface ErrorSummary {
+  readonly code: string;
+  readonly message: string;
+}
+
+const errorSummaries = new WeakMap<FastifyRequest, ErrorSummary>();
+
+/** Send an error body and remember its code and message for the log line written on response. */
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  body: ErrorSummary,
+): void {
+  errorSummaries.set(request, { code: body.code, message: body.message });
+  void reply.code(status).send(body);
+}
+
+/**
+ * Log every response once it is sent. fastify's own request lines stay off (they would log each
+ * probe and scrape at info); refusals are what an operator needs to see, so they are warnings.
+ */
+export function registerRequestLog(app: FastifyInstance): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const fields = { method: request.method, url: request.url, status_code: status };
+    if (status >= 400 && status < 500) {
+      const error = errorSummaries.get(request);
+      const described = error === undefined ? '' : `: ${error.message}`;
+      request.log.warn(
+        error === undefined ? fields : { ...fields, code: error.code },
+        `http request refused (${status})${described}`,
+      );
+    } else {
+      request.log.debug(fields, 'http request');
+    }
+    done();
+  });
+}
