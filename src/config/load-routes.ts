@@ -114,6 +114,12 @@ export interface DirLoad {
   readonly sources: SourceResult[];
   readonly parsed: number;
   readonly reused: number;
+  /**
+   * Sources whose result is not the one the previous load returned (new or edited files), and
+   * sources that are gone: what a caller keeping a merged state needs to patch it.
+   */
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
 }
 
 interface CachedFile {
@@ -158,25 +164,28 @@ export class RouteDirLoader {
       names = readdirSync(this.dir).filter(isRouteFileName).sort();
     } catch (err) {
       this.cache.clear();
-      return {
-        sources: [this.unreadable(this.dir, 'routes directory', err)],
-        parsed: 0,
-        reused: 0,
-      };
+      const removed = [...this.cache.keys()];
+      this.cache.clear();
+      const sources = [this.unreadable(this.dir, 'routes directory', err)];
+      return { sources, parsed: 0, reused: 0, changed: [this.dir], removed };
     }
     const next = new Map<string, CachedFile>();
     let parsed = 0;
     let reused = 0;
+    const changed: string[] = [];
     for (const name of names) {
       const path = join(this.dir, name);
       const { file, fresh } = this.loadFile(path);
       if (file === undefined) continue;
       if (fresh) parsed++;
       else reused++;
+      if (this.cache.get(path)?.result !== file.result) changed.push(path);
       next.set(path, file);
     }
+    const removed = [...this.cache.keys()].filter((path) => !next.has(path));
     this.cache = next;
-    return { sources: [...next.values()].map((f) => f.result), parsed, reused };
+    const sources = [...next.values()].map((f) => f.result);
+    return { sources, parsed, reused, changed, removed };
   }
 
   private loadFile(path: string): { file: CachedFile | undefined; fresh: boolean } {
