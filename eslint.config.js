@@ -6,15 +6,29 @@ const restrictCore = {
   patterns: [
     { group: ['node:*'], message: 'src/core is pure: no node:* imports' },
     {
-      group: ['yaml', 'ajv', 'ajv-formats', 'chokidar', 'fastify', 'pino', 'better-sqlite3', 'ipaddr.js'],
+      group: [
+        'yaml',
+        'ajv',
+        'ajv-formats',
+        'chokidar',
+        'fastify',
+        'pino',
+        'better-sqlite3',
+        'ipaddr.js',
+      ],
       message: 'src/core is pure: no third-party runtime dependencies',
     },
-    { group: ['../config/*', '../runtime/*', '../http/*', '../cli/*'], message: 'core imports only core' },
+    {
+      group: ['../config/*', '../runtime/*', '../http/*', '../cli/*'],
+      message: 'core imports only core',
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/**', 'examples/**', '*.config.*'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/**', 'examples/**', '*.config.*'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -26,7 +40,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -35,7 +52,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'stdout', message: 'stdout is ExaBGP\'s command channel' },
+        { object: 'process', property: 'stdout', message: "stdout is ExaBGP's command channel" },
         { object: 'process', property: 'exit', message: 'only main.ts exits the process' },
       ],
     },
@@ -46,7 +63,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../runtime/*', '../http/*', '../cli/*'], message: 'config must not import runtime, http or cli' }] },
+        {
+          patterns: [
+            {
+              group: ['../runtime/*', '../http/*', '../cli/*'],
+              message: 'config must not import runtime, http or cli',
+            },
+          ],
+        },
       ],
     },
   },
@@ -55,7 +79,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../http/*', '../cli/*'], message: 'runtime must not import http or cli' }] },
+        {
+          patterns: [
+            { group: ['../http/*', '../cli/*'], message: 'runtime must not import http or cli' },
+          ],
+        },
       ],
     },
   },

@@ -58,7 +58,8 @@ describe('module boundaries', () => {
       const area = areaOf(rel, ref.spec);
       const allowed = RULES[from]?.(ref, area) ?? true;
       const importsCli = area === 'cli' && from !== 'cli' && rel !== 'main.ts';
-      if (!allowed || importsCli) violations.push(`src/${ref.file}:${ref.line}: ${from} imports ${ref.spec}`);
+      if (!allowed || importsCli)
+        violations.push(`src/${ref.file}:${ref.line}: ${from} imports ${ref.spec}`);
     }
   }
 
