@@ -2,6 +2,7 @@
 // throughput) and, with ExaBGP + BIRD installed, initial sync and one-route edits on loopback.
 // Prints tables and writes bench/out/results.json. Not part of `npm test`.
 //   npm run bench -- --only plan,incremental,cold,throughput,exabgp --sizes 10k,100k --runs 3
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -93,8 +94,20 @@ function trees(allSizes = sizes) {
   return out;
 }
 const label = (t) => `${t.form} ${sizeLabel(t.n)} / ${t.files} file${t.files === 1 ? '' : 's'}`;
-const save = () =>
-  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+// Parts not run this time keep their results from the previous run (bench/out/results.json).
+const previous = (() => {
+  try {
+    return JSON.parse(readFileSync(join(OUT, 'results.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+})();
+const save = () => {
+  const merged = { ...results };
+  for (const p of PARTS)
+    if (!parts.includes(p) && previous[p] !== undefined) merged[p] = previous[p];
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(merged, null, 2)}\n`);
+};
 
 if (parts.includes('plan')) {
   for (const tree of trees()) {
@@ -136,7 +149,7 @@ if (parts.includes('incremental')) {
 if (parts.includes('cold')) {
   for (const tree of trees().filter((t) => t.files !== 100)) {
     log(`cold ${label(tree)}`);
-    results.cold.push({ tree, ...(await benchCold(OUT, tree, runs)) });
+    results.cold.push({ tree, ...(await benchCold(OUT, tree, tree.n >= 1e6 ? 1 : runs)) });
     save();
   }
   table(
@@ -210,11 +223,49 @@ async function exabgpPart() {
   for (const n of exabgpSizes) {
     const tree = { form: 'grouped', n, files: 1 };
     const big = n > 20_000;
-    // The recommended settings first: speed 0.1, group-updates on; every feeder in the same run.
-    for (const who of big ? ['reconciler', 'bulk', 'naive'] : ['reconciler', 'bulk', 'naive']) {
-      const opts = { who, speed: 0.1, groupUpdates: true, edits: who === 'reconciler' ? edits : 0 };
-      await add(`${sizeLabel(n)} ${who} speed 0.1`, () => benchSync(h, OUT, tree, opts));
+    // The recommended settings first (speed 0.1, group-updates on): every feeder, interleaved,
+    // `runs` times; medians.
+    const samples = { reconciler: [], bulk: [], naive: [] };
+    for (let i = 0; i < runs; i++) {
+      for (const who of Object.keys(samples)) {
+        const opts = {
+          who,
+          speed: 0.1,
+          groupUpdates: true,
+          edits: who === 'reconciler' && i === 0 ? edits : 0,
+        };
+        log(`exabgp ${sizeLabel(n)} ${who} speed 0.1 (run ${i + 1}/${runs})`);
+        try {
+          samples[who].push(await benchSync(h, OUT, tree, opts));
+        } catch (err) {
+          log(`  failed: ${err.message}`);
+        }
+      }
     }
+    for (const list of Object.values(samples)) {
+      if (list.length === 0) continue;
+      const pick = (k) => median(list.map((r) => r[k]));
+      results.exabgp.push({
+        ...list[0],
+        runs: list.length,
+        seconds: pick('seconds'),
+        processCpu: pick('processCpu'),
+        exabgpCpu: pick('exabgpCpu'),
+        samples: list.map((r) => r.seconds),
+      });
+    }
+    save();
+    const split = { form: 'grouped', n, files: 1000 };
+    await add(`${sizeLabel(n)} reconciler, 1000 files, edits with --debounce-ms 0`, async () => ({
+      ...(await benchSync(h, OUT, split, {
+        who: 'reconciler',
+        speed: 0.1,
+        groupUpdates: true,
+        edits,
+        runArgs: ['--debounce-ms', '0'],
+      })),
+      label: 'reconciler, 1000 files, debounce 0',
+    }));
     if (!big) {
       for (const bulkSize of [100, 500]) {
         await add(`${sizeLabel(n)} bulk ${bulkSize}`, () =>
@@ -245,7 +296,8 @@ async function exabgpPart() {
     .filter((r) => r.n !== undefined)
     .map((r) => [
       sizeLabel(r.n - 1),
-      r.who + (r.bulkSize ? ` ${r.bulkSize}/line` : ''),
+      r.label ?? r.who + (r.bulkSize ? ` ${r.bulkSize}/line` : ''),
+      r.runs ?? 1,
       r.speed,
       r.groupUpdates ? 'on' : 'off',
       f1(r.seconds ?? r.startupSeconds, 2),
@@ -259,6 +311,7 @@ async function exabgpPart() {
     [
       'routes',
       'feeder',
+      'runs',
       'speed',
       'group-updates',
       'sync s',
@@ -276,11 +329,16 @@ if (parts.includes('exabgp')) await exabgpPart();
 results.loadAtEnd = loadavg().map((l) => +l.toFixed(2));
 results.minutes = +((Date.now() - started) / 60000).toFixed(1);
 save();
-try {
-  results.versions = readFileSync('/proc/version', 'utf8').trim();
-} catch {
-  // not Linux
-}
+results.versions = Object.fromEntries(
+  [
+    ['exabgp', ['exabgp', '--version']],
+    ['bird', ['bird', '--version']],
+    ['kernel', ['uname', '-r']],
+  ].map(([name, [cmd, ...args]]) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return [name, `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]?.trim() || 'absent'];
+  }),
+);
 save();
 log(
   `done in ${results.minutes} min; load average ${results.loadAtEnd.join(' ')}; bench/out/results.json`,

@@ -92,7 +92,7 @@ export function startRun(args, onLine) {
   );
   let stderr = '';
   child.stderr.on('data', (d) => {
-    if (stderr.length < 100_000) stderr += d;
+    stderr = (stderr + d).slice(-200_000);
   });
   let partial = '';
   child.stdout.setEncoding('ascii');
