@@ -34,7 +34,7 @@ export interface RigPeer {
  * Addresses and ports of a slot; each test file uses its own slot so files never collide:
  * 127.0.<slot>.1/.2 (peer A: BIRD/ExaBGP), 127.0.<slot>.11/.12 (peer B), ports 12000+10*slot (+1).
  * Slots in use: 1 and 8 harness, 2 run-files, 3 run-crash, 4 run-targets, 5 run-signals, 6 run-bundled,
- * 7 reserved (HTTP API), 9-12 reserved (bench).
+ * 7 http-api, 9-12 bench, 13 verify.
  */
 export function slotPeers(slot: number): [RigPeer, RigPeer] {
   if (!Number.isInteger(slot) || slot < 1 || slot > 250) throw new Error(`bad slot ${slot}`);
