@@ -5,7 +5,7 @@ import type { Route, RouteKey } from '../core/route.js';
 import { routeKey } from '../core/route.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { AckOutcome, ExabgpWriter } from './exabgp-writer.js';
-import type { CommitKind, Ledger, SettleOp } from './ledger.js';
+import type { CommitKind, Ledger, PendingMark, SettleOp } from './ledger.js';
 import type { Logger } from './logger.js';
 import { LogField } from './logger.js';
 
@@ -76,23 +76,26 @@ class Settler {
   ) {}
 
   mark(lines: readonly ApplyLine[]): void {
-    const marks: { route: Route; commit: CommitKind }[] = [];
+    const marks: PendingMark[][] = [];
     for (const line of lines) {
+      const lineMarks: PendingMark[] = [];
       for (const route of line.routes) {
         const key = routeKey(route);
         this.notePreexisting(key);
         this.refs.set(key, (this.refs.get(key) ?? 0) + 1);
-        marks.push({ route, commit: line.commit });
+        lineMarks.push({ route, commit: line.commit });
       }
       for (const key of line.touches ?? []) {
         // Only keys we hold need a mark: one not announced is announced by the diff anyway.
         const route = this.deps.ledger.announced.get(key);
         this.notePreexisting(key);
         this.touched.add(key);
-        if (route !== undefined) marks.push({ route, commit: 'none' });
+        if (route !== undefined) lineMarks.push({ route, commit: 'none' });
       }
+      marks.push(lineMarks);
     }
-    this.deps.ledger.markPending(marks);
+    // Durable before any of these lines is written (one transaction, one intent row per line).
+    this.deps.ledger.markPendingLines(marks);
   }
 
   private notePreexisting(key: RouteKey): void {

@@ -2,10 +2,20 @@
 // read transaction, never a write, safe while `run` is live.
 import { join } from 'node:path';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
+import { routeKey } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
 import type { InstanceIdentity } from './instance.js';
-import type { StoredSource } from './ledger.js';
+import type { CommitKind, StoredSource } from './ledger.js';
+import {
+  readAnnounced,
+  readDesiredSources,
+  readIntents,
+  readSchemaVersion,
+  readValues,
+} from './ledger-codec.js';
 import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './ledger-db.js';
+import { CURRENT_SCHEMA as LEDGER_SCHEMA_VERSION } from './ledger-migrate.js';
+import { readLedgerV1, type LedgerV1 } from './ledger-v1.js';
 
 export interface LedgerSnapshot {
   readonly announced: RouteSet;
@@ -35,43 +45,42 @@ export function readLedgerSnapshot(stateDir: string): LedgerSnapshot {
 }
 
 function snapshotOf(db: Db): LedgerSnapshot {
-  const announced = new Map<RouteKey, Route>();
-  for (const row of db.prepare('SELECT key, route FROM announced').all() as {
-    key: string;
-    route: string;
-  }[]) {
-    announced.set(row.key, JSON.parse(row.route) as Route);
-  }
-  const pending = new Set<RouteKey>();
-  const view = new Map(announced);
-  for (const row of db.prepare('SELECT key, route, commit_kind FROM pending').all() as {
-    key: string;
-    route: string;
-    commit_kind: string;
-  }[]) {
-    pending.add(row.key);
-    if (row.commit_kind !== 'none' && !view.has(row.key))
-      view.set(row.key, JSON.parse(row.route) as Route);
+  const version = readSchemaVersion(db);
+  const parts = version === 1 ? readLedgerV1(db) : readV2(db, version);
+  const pending = new Set<RouteKey>(parts.pending.keys());
+  const view = new Map(parts.announced);
+  for (const [key, p] of parts.pending) {
+    if (p.commit !== 'none' && !view.has(key)) view.set(key, p.route);
   }
   const inst = db.prepare('SELECT value FROM meta WHERE key = ?').get('instance') as
     { value: string } | undefined;
-  const sources = db
-    .prepare('SELECT source, hash, routes FROM desired_source ORDER BY source')
-    .all() as {
-    source: string;
-    hash: string;
-    routes: string;
-  }[];
   return {
-    announced,
+    announced: parts.announced,
     pending,
     announcedForDiff: view,
     instance: inst === undefined ? null : (JSON.parse(inst.value) as InstanceIdentity | null),
-    desiredSources: sources.map((r) => ({
-      source: r.source,
-      hash: r.hash,
-      routes: JSON.parse(r.routes) as Route[],
-    })),
+    desiredSources: parts.desiredSources,
     apiRoutes: readApiRoutes(db),
+  };
+}
+
+/** Schema 2, with the Ledger's mark rule: a later row's mark wins unless it is a re-assert. */
+function readV2(db: Db, version: number | undefined): LedgerV1 {
+  if (version !== LEDGER_SCHEMA_VERSION) {
+    throw new ReconcilerError('E_STATE', `unsupported ledger schema version ${String(version)}`);
+  }
+  const values = readValues(db);
+  const pending = new Map<RouteKey, { route: Route; commit: CommitKind }>();
+  for (const row of readIntents(db, values)) {
+    for (const route of row.routes) {
+      const key = routeKey(route);
+      if (row.commit === 'none' && pending.has(key)) continue;
+      pending.set(key, { route, commit: row.commit });
+    }
+  }
+  return {
+    announced: readAnnounced(db, values),
+    pending,
+    desiredSources: readDesiredSources(db, values),
   };
 }

@@ -1,23 +1,40 @@
 // The durable record of what ExaBGP acknowledged for us (SQLite via better-sqlite3, WAL): announced
-// routes, pending intents, the ExaBGP instance identity, the last applied desired sources and the
-// api source. Every mutation is one transaction; an in-memory mirror serves reads.
+// routes, pending intents (one row per written line), the ExaBGP instance identity, the last applied
+// desired sources and the api source. Every mutation is one transaction; an in-memory mirror serves
+// reads. Row layout: ledger-codec.ts; schema and migration: ledger-migrate.ts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
 import { routeKey } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
 import type { InstanceIdentity } from './instance.js';
+import {
+  bareRoute,
+  encodeRouteLines,
+  encodeSourceRoutes,
+  readAnnounced,
+  readDesiredSources,
+  readIntents,
+  ValueIds,
+} from './ledger-codec.js';
 import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './ledger-db.js';
+import { CURRENT_SCHEMA, prepareSchema, setMeta } from './ledger-migrate.js';
 
 export { LEDGER_FILE } from './ledger-db.js';
 // Kept here for importers of the read-only snapshot that predate ledger-snapshot.ts.
 export { readLedgerSnapshot, type LedgerSnapshot } from './ledger-snapshot.js';
 
-export const LEDGER_SCHEMA_VERSION = 1;
+export const LEDGER_SCHEMA_VERSION = CURRENT_SCHEMA;
 
 export type CommitKind = 'set' | 'remove' | 'none';
 
 export interface PendingEntry {
+  readonly route: Route;
+  readonly commit: CommitKind;
+}
+
+/** One route of a line about to be written, and what the line's `done` commits. */
+export interface PendingMark {
   readonly route: Route;
   readonly commit: CommitKind;
 }
@@ -35,34 +52,27 @@ export interface StoredSource {
   readonly routes: readonly Route[];
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS announced (key TEXT PRIMARY KEY, route TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS pending (key TEXT PRIMARY KEY, route TEXT NOT NULL, commit_kind TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS desired_source (source TEXT PRIMARY KEY, hash TEXT NOT NULL, routes TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS api_source (id INTEGER PRIMARY KEY CHECK (id = 1), routes TEXT NOT NULL,
-  updated_at INTEGER NOT NULL);
-`;
-
-function stripSource(route: Route): Route {
-  if (route.source === undefined) return route;
-  const { source: _source, ...rest } = route;
-  return rest;
-}
-
 export class Ledger {
   private readonly announcedMap = new Map<RouteKey, Route>();
   private readonly pendingMap = new Map<RouteKey, PendingEntry>();
   private readonly storedHashes = new Map<string, string>();
+  private readonly values: ValueIds;
+  /** Unsettled keys of each intent row (one row per written line and commit kind), with value ids. */
+  private readonly intentRows = new Map<number, Map<RouteKey, number>>();
+  /** The intent rows holding each pending key. */
+  private readonly keyRows = new Map<RouteKey, number[]>();
 
   private constructor(
     private readonly db: Db,
     readonly path: string,
+    /** The schema version this ledger was migrated from when opened, if it was. */
+    readonly migratedFrom: number | undefined,
   ) {
+    this.values = new ValueIds(db);
     this.load();
   }
 
-  /** Open (creating the directory and schema) the ledger in `stateDir`. Throws E_STATE. */
+  /** Open (creating the directory and schema, migrating an older one) the ledger. Throws E_STATE. */
   static open(stateDir: string): Ledger {
     try {
       mkdirSync(stateDir, { recursive: true });
@@ -80,14 +90,13 @@ export class Ledger {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
-      db.exec(SCHEMA);
-      checkSchemaVersion(db, path);
+      const migratedFrom = prepareSchema(db, path);
+      return new Ledger(db, path, migratedFrom);
     } catch (err) {
       db.close();
       if (err instanceof ReconcilerError) throw err;
       throw new ReconcilerError('E_STATE', `cannot initialise ledger "${path}"`, { cause: err });
     }
-    return new Ledger(db, path);
   }
 
   /** Routes ExaBGP acknowledged. */
@@ -129,79 +138,108 @@ export class Ledger {
 
   /** A new ExaBGP instance has an empty RIB: forget every announced and pending route. */
   resetForInstance(instance: InstanceIdentity | null): void {
-    this.db.transaction(() => {
-      this.db.exec('DELETE FROM announced; DELETE FROM pending;');
+    this.transaction(() => {
+      this.db.exec('DELETE FROM announced_route; DELETE FROM intent;');
       setMeta(this.db, 'instance', JSON.stringify(instance));
-    })();
+    });
     this.announcedMap.clear();
     this.pendingMap.clear();
+    this.intentRows.clear();
+    this.keyRows.clear();
   }
 
-  /** Record intent before writing: the keys become pending (one transaction per batch). */
-  markPending(entries: readonly { readonly route: Route; readonly commit: CommitKind }[]): void {
-    const insert = this.db.prepare(
-      'INSERT OR REPLACE INTO pending (key, route, commit_kind) VALUES (?, ?, ?)',
-    );
+  /** Record intent before writing one line: its keys become pending. */
+  markPending(entries: readonly PendingMark[]): void {
+    this.markPendingLines([entries]);
+  }
+
+  /**
+   * Record intent before writing `lines` (one transaction, one row per line and commit kind).
+   * A re-assert (`none`) never hides an earlier unsettled mark of the same key: that mark carries
+   * the route a crash recovery may have to withdraw.
+   */
+  markPendingLines(lines: readonly (readonly PendingMark[])[]): void {
     const marks = new Map<RouteKey, PendingEntry>();
-    for (const e of entries) {
-      const route = stripSource(e.route);
-      const key = routeKey(route);
-      // A re-assert must not hide an earlier unsettled announce or withdraw of the same key: that
-      // entry carries the route a crash recovery may have to withdraw.
-      const earlier = marks.get(key) ?? this.pendingMap.get(key);
-      if (e.commit === 'none' && earlier !== undefined) continue;
-      marks.set(key, { route, commit: e.commit });
+    const rows: { commit: CommitKind; keys: RouteKey[]; routes: Route[] }[] = [];
+    for (const line of lines) {
+      const byCommit = new Map<
+        CommitKind,
+        { commit: CommitKind; keys: RouteKey[]; routes: Route[] }
+      >();
+      for (const e of line) {
+        const key = routeKey(e.route);
+        const earlier = marks.get(key) ?? this.pendingMap.get(key);
+        if (e.commit === 'none' && earlier !== undefined) continue;
+        marks.set(key, { route: bareRoute(e.route), commit: e.commit });
+        let row = byCommit.get(e.commit);
+        if (row === undefined) {
+          row = { commit: e.commit, keys: [], routes: [] };
+          byCommit.set(e.commit, row);
+          rows.push(row);
+        }
+        row.keys.push(key);
+        row.routes.push(e.route);
+      }
     }
-    this.db.transaction(() => {
-      for (const [key, m] of marks) insert.run(key, JSON.stringify(m.route), m.commit);
-    })();
+    if (rows.length === 0) return;
+    const insert = this.db.prepare('INSERT INTO intent (commit_kind, routes) VALUES (?, ?)');
+    const written = this.transaction(() =>
+      rows.map((row) => {
+        const entries = row.keys.map((k, i): [RouteKey, number] => [
+          k,
+          this.values.idOf(row.routes[i]!),
+        ]);
+        const id = Number(insert.run(row.commit, encodeRouteLines(entries)).lastInsertRowid);
+        return { id, entries };
+      }),
+    );
+    for (const { id, entries } of written) this.noteRow(id, entries);
     for (const [key, m] of marks) this.pendingMap.set(key, m);
   }
 
   /** Apply settled lines' effects in ack order, in one transaction. */
   settle(ops: readonly SettleOp[]): void {
     if (ops.length === 0) return;
-    const upsert = this.db.prepare('INSERT OR REPLACE INTO announced (key, route) VALUES (?, ?)');
-    const del = this.db.prepare('DELETE FROM announced WHERE key = ?');
-    const clear = this.db.prepare('DELETE FROM pending WHERE key = ?');
-    this.db.transaction(() => {
-      for (const op of ops) {
-        if (op.kind === 'set') {
-          const route = stripSource(op.route);
-          upsert.run(routeKey(route), JSON.stringify(route));
-        } else if (op.kind === 'remove') {
-          del.run(op.key);
-        } else {
-          clear.run(op.key);
-        }
+    const upsert = this.db.prepare(
+      'INSERT OR REPLACE INTO announced_route (key, value_id) VALUES (?, ?)',
+    );
+    const del = this.db.prepare('DELETE FROM announced_route WHERE key = ?');
+    const keys = ops.map((op) => (op.kind === 'set' ? routeKey(op.route) : op.key));
+    const cleared = new Map<number, RouteKey[]>();
+    for (let i = 0; i < ops.length; i += 1) {
+      if (ops[i]!.kind !== 'clear') continue;
+      for (const id of this.keyRows.get(keys[i]!) ?? []) {
+        const list = cleared.get(id) ?? [];
+        list.push(keys[i]!);
+        cleared.set(id, list);
       }
-    })();
-    for (const op of ops) {
-      if (op.kind === 'set') {
-        const route = stripSource(op.route);
-        this.announcedMap.set(routeKey(route), route);
-      } else if (op.kind === 'remove') {
-        this.announcedMap.delete(op.key);
-      } else {
-        this.pendingMap.delete(op.key);
+    }
+    this.transaction(() => {
+      ops.forEach((op, i) => {
+        if (op.kind === 'set') upsert.run(keys[i]!, this.values.idOf(op.route));
+        else if (op.kind === 'remove') del.run(keys[i]!);
+      });
+      this.rewriteRows(cleared);
+    });
+    ops.forEach((op, i) => {
+      const key = keys[i]!;
+      if (op.kind === 'set') this.announcedMap.set(key, bareRoute(op.route));
+      else if (op.kind === 'remove') this.announcedMap.delete(key);
+      else this.pendingMap.delete(key);
+    });
+    for (const [id, gone] of cleared) {
+      const live = this.intentRows.get(id);
+      for (const key of gone) {
+        live?.delete(key);
+        this.keyRows.delete(key);
       }
+      if (live?.size === 0) this.intentRows.delete(id);
     }
   }
 
   /** The desired sources of the last applied state (used when routes.d is invalid at start-up). */
   loadDesiredSources(): StoredSource[] {
-    const rows = this.db
-      .prepare('SELECT source, hash, routes FROM desired_source ORDER BY source')
-      .all() as {
-      source: string;
-      hash: string;
-      routes: string;
-    }[];
-    return rows.map((r) => ({
-      source: r.source,
-      hash: r.hash,
-      routes: JSON.parse(r.routes) as Route[],
-    }));
+    return readDesiredSources(this.db, this.values.byId);
   }
 
   /** Replace the stored desired sources; only sources whose hash changed are rewritten. */
@@ -214,10 +252,10 @@ export class Ledger {
       'INSERT OR REPLACE INTO desired_source (source, hash, routes) VALUES (?, ?, ?)',
     );
     const del = this.db.prepare('DELETE FROM desired_source WHERE source = ?');
-    this.db.transaction(() => {
-      for (const s of changed) upsert.run(s.source, s.hash, JSON.stringify(s.routes));
+    this.transaction(() => {
+      for (const s of changed) upsert.run(s.source, s.hash, encodeSourceRoutes(s, this.values));
       for (const s of gone) del.run(s);
-    })();
+    });
     for (const s of changed) this.storedHashes.set(s.source, s.hash);
     for (const s of gone) this.storedHashes.delete(s);
   }
@@ -238,22 +276,52 @@ export class Ledger {
     if (this.db.open) this.db.close();
   }
 
-  private load(): void {
-    for (const row of this.db.prepare('SELECT key, route FROM announced').all() as {
-      key: string;
-      route: string;
-    }[]) {
-      this.announcedMap.set(row.key, JSON.parse(row.route) as Route);
+  /** Delete intent rows whose keys all settled; rewrite the rest without the settled keys. */
+  private rewriteRows(cleared: ReadonlyMap<number, readonly RouteKey[]>): void {
+    const drop = this.db.prepare('DELETE FROM intent WHERE id = ?');
+    const update = this.db.prepare('UPDATE intent SET routes = ? WHERE id = ?');
+    for (const [id, gone] of cleared) {
+      const live = this.intentRows.get(id);
+      if (live === undefined) continue;
+      const goneSet = new Set(gone);
+      const rest = [...live].filter(([key]) => !goneSet.has(key));
+      if (rest.length === 0) drop.run(id);
+      else update.run(encodeRouteLines(rest), id);
     }
-    for (const row of this.db.prepare('SELECT key, route, commit_kind FROM pending').all() as {
-      key: string;
-      route: string;
-      commit_kind: CommitKind;
-    }[]) {
-      this.pendingMap.set(row.key, {
-        route: JSON.parse(row.route) as Route,
-        commit: row.commit_kind,
-      });
+  }
+
+  private noteRow(id: number, entries: readonly (readonly [RouteKey, number])[]): void {
+    this.intentRows.set(id, new Map(entries));
+    for (const [key] of entries) {
+      const rows = this.keyRows.get(key);
+      if (rows === undefined) this.keyRows.set(key, [id]);
+      else if (!rows.includes(id)) rows.push(id);
+    }
+  }
+
+  /** Run `fn` in one transaction; a rollback also forgets value ids it interned. */
+  private transaction<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      this.values.reload();
+      throw err;
+    }
+  }
+
+  private load(): void {
+    for (const [key, route] of readAnnounced(this.db, this.values.byId)) {
+      this.announcedMap.set(key, route);
+    }
+    for (const row of readIntents(this.db, this.values.byId)) {
+      const entries: [RouteKey, number][] = [];
+      for (const route of row.routes) {
+        const key = routeKey(route);
+        entries.push([key, this.values.idOf(route)]);
+        if (row.commit === 'none' && this.pendingMap.has(key)) continue;
+        this.pendingMap.set(key, { route, commit: row.commit });
+      }
+      this.noteRow(row.id, entries);
     }
     for (const row of this.db.prepare('SELECT source, hash FROM desired_source').all() as {
       source: string;
@@ -261,24 +329,5 @@ export class Ledger {
     }[]) {
       this.storedHashes.set(row.source, row.hash);
     }
-  }
-}
-
-function setMeta(db: Db, key: string, value: string): void {
-  db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
-}
-
-function checkSchemaVersion(db: Db, path: string): void {
-  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as
-    { value: string } | undefined;
-  if (row === undefined) {
-    setMeta(db, 'schema_version', String(LEDGER_SCHEMA_VERSION));
-    return;
-  }
-  if (Number(row.value) !== LEDGER_SCHEMA_VERSION) {
-    throw new ReconcilerError(
-      'E_STATE',
-      `ledger "${path}" has schema version ${row.value}, expected ${LEDGER_SCHEMA_VERSION}`,
-    );
   }
 }

@@ -1,0 +1,222 @@
+// The compact row layout of ledger schema 2, shared by the live Ledger, its migration and the
+// read-only snapshot: each distinct value stored once (value_text, interned by ValueIds), routes as
+// `key \t value-id` lines. Encodes and decodes rows; the Ledger decides what is written when.
+import type { Afi, Route, RouteAttributes, RouteKey, Safi } from '../core/route.js';
+import { routeKey } from '../core/route.js';
+import { ReconcilerError } from '../errors.js';
+import type { CommitKind, StoredSource } from './ledger.js';
+import type { Db } from './ledger-db.js';
+
+export const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS value_text (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE,
+  attributes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS announced_route (key TEXT PRIMARY KEY, value_id INTEGER NOT NULL)
+  WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intent (id INTEGER PRIMARY KEY, commit_kind TEXT NOT NULL,
+  routes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS desired_source (source TEXT PRIMARY KEY, hash TEXT NOT NULL,
+  routes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_source (id INTEGER PRIMARY KEY CHECK (id = 1), routes TEXT NOT NULL,
+  updated_at INTEGER NOT NULL);
+`;
+
+export interface StoredValue {
+  readonly value: string;
+  readonly attributes: RouteAttributes;
+}
+
+export type ValueTable = ReadonlyMap<number, StoredValue>;
+
+/** One persisted intent row: a written line's routes and what its `done` commits. */
+export interface IntentRow {
+  readonly id: number;
+  readonly commit: CommitKind;
+  readonly routes: readonly Route[];
+}
+
+export function readValues(db: Db): Map<number, StoredValue> {
+  const values = new Map<number, StoredValue>();
+  const rows = db.prepare('SELECT id, value, attributes FROM value_text').raw().all() as [
+    number,
+    string,
+    string,
+  ][];
+  for (const [id, value, attributes] of rows) {
+    values.set(id, { value, attributes: JSON.parse(attributes) as RouteAttributes });
+  }
+  return values;
+}
+
+/** Rebuild a route from its key (target afi safi [rd X] prefix [path-information N]) and value. */
+export function routeFromKey(key: RouteKey, v: StoredValue): Route {
+  const p = key.split(' ');
+  const target = p[0]!;
+  const afi = p[1] as Afi;
+  const safi = p[2] as Safi;
+  const hasRd = p[3] === 'rd';
+  const prefix = hasRd ? p[5]! : p[3]!;
+  const rest = hasRd ? 6 : 4;
+  const pi = p[rest] === 'path-information' ? Number(p[rest + 1]) : undefined;
+  let route: Route;
+  if (!hasRd && pi === undefined) {
+    route = { target, afi, safi, prefix, attributes: v.attributes, value: v.value };
+  } else {
+    route = {
+      target,
+      afi,
+      safi,
+      prefix,
+      ...(hasRd ? { rd: p[4]! } : {}),
+      ...(pi === undefined ? {} : { pathInformation: pi }),
+      attributes: v.attributes,
+      value: v.value,
+    };
+  }
+  if (routeKey(route) !== key) {
+    throw new ReconcilerError('E_STATE', `ledger holds an unreadable route key "${key}"`);
+  }
+  return route;
+}
+
+function valueOf(values: ValueTable, id: number, key: string): StoredValue {
+  const v = values.get(id);
+  if (v === undefined) {
+    throw new ReconcilerError('E_STATE', `ledger route "${key}" names unknown value ${id}`);
+  }
+  return v;
+}
+
+export function readAnnounced(db: Db, values: ValueTable): Map<RouteKey, Route> {
+  const out = new Map<RouteKey, Route>();
+  const rows = db.prepare('SELECT key, value_id FROM announced_route').raw().all() as [
+    string,
+    number,
+  ][];
+  for (const [key, id] of rows) out.set(key, routeFromKey(key, valueOf(values, id, key)));
+  return out;
+}
+
+/** `key \t value-id` lines (a key never holds a tab or a newline). */
+export function encodeRouteLines(entries: readonly (readonly [RouteKey, number])[]): string {
+  let text = '';
+  for (const [key, id] of entries) text += text.length === 0 ? `${key}\t${id}` : `\n${key}\t${id}`;
+  return text;
+}
+
+export function decodeRouteLines(text: string, values: ValueTable): Route[] {
+  if (text.length === 0) return [];
+  return text.split('\n').map((line) => {
+    const tab = line.indexOf('\t');
+    const key = line.slice(0, tab);
+    const fields = line.slice(tab + 1).split('\t');
+    const route = routeFromKey(key, valueOf(values, Number(fields[0]), key));
+    if (fields.length < 3) return route;
+    const source = fields[3] ?? '';
+    return { ...route, source: { source, line: Number(fields[1]), col: Number(fields[2]) } };
+  });
+}
+
+/** Intent rows in write order. */
+export function readIntents(db: Db, values: ValueTable): IntentRow[] {
+  const rows = db.prepare('SELECT id, commit_kind, routes FROM intent ORDER BY id').raw().all() as [
+    number,
+    CommitKind,
+    string,
+  ][];
+  return rows.map(([id, commit, text]) => ({ id, commit, routes: decodeRouteLines(text, values) }));
+}
+
+/** A desired source's routes: `key \t value-id \t line \t col \t source` lines. */
+export function encodeSourceRoutes(s: StoredSource, values: ValueIds): string {
+  const parts: string[] = [];
+  for (const r of s.routes) {
+    const base = `${routeKey(r)}\t${values.idOf(r)}`;
+    parts.push(
+      r.source === undefined
+        ? base
+        : `${base}\t${r.source.line}\t${r.source.col}\t${r.source.source}`,
+    );
+  }
+  return parts.join('\n');
+}
+
+export function readDesiredSources(db: Db, values: ValueTable): StoredSource[] {
+  const rows = db
+    .prepare('SELECT source, hash, routes FROM desired_source ORDER BY source')
+    .raw()
+    .all() as [string, string, string][];
+  return rows.map(([source, hash, text]) => ({
+    source,
+    hash,
+    routes: decodeRouteLines(text, values),
+  }));
+}
+
+export function readSchemaVersion(db: Db): number | undefined {
+  const hasMeta = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    .get();
+  if (hasMeta === undefined) return undefined;
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as
+    { value: string } | undefined;
+  return row === undefined ? undefined : Number(row.value);
+}
+
+/** A route without its `source` (what the ledger keeps), built as one literal. */
+export function bareRoute(r: Route): Route {
+  if (r.source === undefined) return r;
+  if (r.rd === undefined && r.pathInformation === undefined) {
+    return {
+      target: r.target,
+      afi: r.afi,
+      safi: r.safi,
+      prefix: r.prefix,
+      attributes: r.attributes,
+      value: r.value,
+    };
+  }
+  return {
+    target: r.target,
+    afi: r.afi,
+    safi: r.safi,
+    prefix: r.prefix,
+    ...(r.rd === undefined ? {} : { rd: r.rd }),
+    ...(r.pathInformation === undefined ? {} : { pathInformation: r.pathInformation }),
+    attributes: r.attributes,
+    value: r.value,
+  };
+}
+
+/** The value table, interned: a value's id, inserted (in the caller's transaction) when new. */
+export class ValueIds {
+  private readonly byValue = new Map<string, number>();
+  private byIdMap = new Map<number, StoredValue>();
+
+  constructor(private readonly db: Db) {
+    this.reload();
+  }
+
+  get byId(): ValueTable {
+    return this.byIdMap;
+  }
+
+  /** Re-read from the database (after a failed transaction rolled back new values). */
+  reload(): void {
+    this.byIdMap = readValues(this.db);
+    this.byValue.clear();
+    for (const [id, v] of this.byIdMap) this.byValue.set(v.value, id);
+  }
+
+  idOf(route: Pick<Route, 'value' | 'attributes'>): number {
+    const known = this.byValue.get(route.value);
+    if (known !== undefined) return known;
+    const id = Number(
+      this.db
+        .prepare('INSERT INTO value_text (value, attributes) VALUES (?, ?)')
+        .run(route.value, JSON.stringify(route.attributes)).lastInsertRowid,
+    );
+    this.byValue.set(route.value, id);
+    this.byIdMap.set(id, { value: route.value, attributes: route.attributes });
+    return id;
+  }
+}
