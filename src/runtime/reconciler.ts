@@ -146,12 +146,14 @@ export class Reconciler implements ReconcilerHandle {
         return this.finish(log, id, startedAt, 'guard-blocked', plan, undefined);
       }
       this.status.guardCleared();
-      if (reload.fresh)
-        this.deps.ledger.saveDesiredSources(this.deps.desired.fileSourcesForLedger());
       const report = await applyLines(lines, this.deps, {
         ...(this.options.apply ?? DEFAULT_APPLY_OPTIONS),
         shouldStop: () => this.stopping,
       });
+      // Off the critical path: the sources are stored once their lines are written and settled,
+      // as the last applied desired state (used when the files are invalid at start-up).
+      if (reload.fresh)
+        this.deps.ledger.saveDesiredSources(this.deps.desired.fileSourcesForLedger());
       return this.finish(log, id, startedAt, 'applied', plan, report);
     } catch (err) {
       const code = isReconcilerError(err) ? err.code : 'E_INTERNAL';
