@@ -16,14 +16,13 @@ import {
   sameInstance,
   type InstanceIdentity,
 } from '../runtime/instance.js';
-import { Ledger } from '../runtime/ledger.js';
+import { Ledger, LEDGER_SCHEMA_VERSION } from '../runtime/ledger.js';
 import { createLogger, LogField, type Logger } from '../runtime/logger.js';
 import { Reconciler } from '../runtime/reconciler.js';
 import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime/shutdown.js';
 import { createVerifier } from '../runtime/verifier.js';
 import { dispatchExabgpMessage } from '../runtime/dispatch.js';
 import { startRouteWatcher } from '../runtime/watcher.js';
-import { parseBodyLimit, startHttpApi } from '../http/start.js';
 import type { HttpServerHandle } from '../http/listen.js';
 
 export interface RunIo {
@@ -92,6 +91,11 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** The HTTP stack (fastify and its plugins, ~0.35 s to load): only when listening. */
+function loadHttp(): Promise<typeof import('../http/start.js')> {
+  return import('../http/start.js');
+}
+
 function isTty(stream: Readable | Writable): boolean {
   return (stream as { isTTY?: boolean }).isTTY === true;
 }
@@ -111,7 +115,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       return 0;
     }
     settings = buildRunSettings(values, io.env, io.cwd);
-    if (settings.bodyLimit !== null) parseBodyLimit(settings.bodyLimit);
+    if (settings.bodyLimit !== null) (await loadHttp()).parseBodyLimit(settings.bodyLimit);
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
     return fatal(
@@ -134,6 +138,12 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   } catch (err) {
     logger.fatal({ [LogField.code]: codeOf(err), [LogField.err]: err }, messageOf(err));
     return fatal(io, undefined, instance ?? findExabgpAncestor(process.ppid));
+  }
+  if (ledger.migratedFrom !== undefined) {
+    logger.info(
+      { ledger: ledger.path, from: ledger.migratedFrom, to: LEDGER_SCHEMA_VERSION },
+      'ledger migrated to the current schema; every announced route and pending mark kept',
+    );
   }
   try {
     return await runSession(io, settings, logger, ledger, instance ?? null);
@@ -212,13 +222,16 @@ async function runSession(
       retryMaxMs: 300_000,
     },
   );
-  let http: HttpServerHandle | null;
+  let http: HttpServerHandle | null = null;
   try {
-    http = await startHttpApi(reconciler, logger, {
-      listen: settings.listen,
-      ...(settings.tokenFile === null ? {} : { tokenFile: settings.tokenFile }),
-      ...(settings.bodyLimit === null ? {} : { bodyLimit: parseBodyLimit(settings.bodyLimit) }),
-    });
+    if (settings.listen !== 'none') {
+      const { startHttpApi, parseBodyLimit } = await loadHttp();
+      http = await startHttpApi(reconciler, logger, {
+        listen: settings.listen,
+        ...(settings.tokenFile === null ? {} : { tokenFile: settings.tokenFile }),
+        ...(settings.bodyLimit === null ? {} : { bodyLimit: parseBodyLimit(settings.bodyLimit) }),
+      });
+    }
   } catch (err) {
     // A bad --listen, or a non-loopback one without a readable --token-file: refuse to start.
     logger.fatal({ [LogField.code]: codeOf(err), [LogField.err]: err }, messageOf(err));
