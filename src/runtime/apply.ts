@@ -68,6 +68,9 @@ class Settler {
   private readonly preexisting = new Set<RouteKey>();
   private readonly touched = new Set<RouteKey>();
   private buffer: SettleOp[] = [];
+  private bufferedLines = 0;
+  /** Each marked line's route keys, computed once. */
+  private readonly keysOf = new Map<ApplyLine, readonly RouteKey[]>();
   private timer: TimerHandle | undefined;
 
   constructor(
@@ -79,12 +82,14 @@ class Settler {
     const marks: PendingMark[][] = [];
     for (const line of lines) {
       const lineMarks: PendingMark[] = [];
-      for (const route of line.routes) {
-        const key = routeKey(route);
+      const keys = line.routes.map(routeKey);
+      this.keysOf.set(line, keys);
+      line.routes.forEach((route, i) => {
+        const key = keys[i]!;
         this.notePreexisting(key);
         this.refs.set(key, (this.refs.get(key) ?? 0) + 1);
-        lineMarks.push({ route, commit: line.commit });
-      }
+        lineMarks.push({ route, commit: line.commit, key });
+      });
       for (const key of line.touches ?? []) {
         // Only keys we hold need a mark: one not announced is announced by the diff anyway.
         const route = this.deps.ledger.announced.get(key);
@@ -106,9 +111,11 @@ class Settler {
   settle(line: ApplyLine, outcome: AckOutcome | 'unwritten'): void {
     const applied = outcome === 'done' || outcome === 'written';
     const unknown = outcome === 'timeout' || outcome === 'closed';
-    for (const r of line.routes) {
-      const key = routeKey(r);
-      if (applied && line.commit === 'set') this.buffer.push({ kind: 'set', route: r });
+    const keys = this.keysOf.get(line) ?? line.routes.map(routeKey);
+    this.keysOf.delete(line);
+    line.routes.forEach((r, i) => {
+      const key = keys[i]!;
+      if (applied && line.commit === 'set') this.buffer.push({ kind: 'set', route: r, key });
       if (applied && line.commit === 'remove') this.buffer.push({ kind: 'remove', key });
       // A key whose line got no answer stays pending: the next plan re-asserts it. A rejected or
       // unwritten line left ExaBGP unchanged, so its mark goes, unless the key was already unknown.
@@ -116,9 +123,10 @@ class Settler {
       const left = (this.refs.get(key) ?? 1) - 1;
       this.refs.set(key, left);
       if (left === 0 && !this.unknown.has(key)) this.buffer.push({ kind: 'clear', key });
-    }
+    });
     if (unknown) for (const key of line.touches ?? []) this.unknown.add(key);
-    if (this.buffer.length >= this.options.commitEveryLines) this.flush();
+    this.bufferedLines += 1;
+    if (this.bufferedLines >= this.options.commitEveryLines) this.flush();
     else if (this.timer === undefined && this.buffer.length > 0) {
       this.timer = this.deps.clock.setTimeout(() => this.flush(), this.options.commitDelayMs);
     }
@@ -129,6 +137,7 @@ class Settler {
     this.timer = undefined;
     const ops = this.buffer;
     this.buffer = [];
+    this.bufferedLines = 0;
     this.deps.ledger.settle(ops);
   }
 }

@@ -37,11 +37,13 @@ export interface PendingEntry {
 export interface PendingMark {
   readonly route: Route;
   readonly commit: CommitKind;
+  /** routeKey(route), when the caller has it already. */
+  readonly key?: RouteKey;
 }
 
 /** One settled line's effect: `set` routes, `remove` keys, or just `clear` the pending mark. */
 export type SettleOp =
-  | { readonly kind: 'set'; readonly route: Route }
+  | { readonly kind: 'set'; readonly route: Route; readonly key?: RouteKey }
   | { readonly kind: 'remove'; readonly key: RouteKey }
   | { readonly kind: 'clear'; readonly key: RouteKey };
 
@@ -167,7 +169,7 @@ export class Ledger {
         { commit: CommitKind; keys: RouteKey[]; routes: Route[] }
       >();
       for (const e of line) {
-        const key = routeKey(e.route);
+        const key = e.key ?? routeKey(e.route);
         const earlier = marks.get(key) ?? this.pendingMap.get(key);
         if (e.commit === 'none' && earlier !== undefined) continue;
         marks.set(key, { route: bareRoute(e.route), commit: e.commit });
@@ -204,7 +206,7 @@ export class Ledger {
       'INSERT OR REPLACE INTO announced_route (key, value_id) VALUES (?, ?)',
     );
     const del = this.db.prepare('DELETE FROM announced_route WHERE key = ?');
-    const keys = ops.map((op) => (op.kind === 'set' ? routeKey(op.route) : op.key));
+    const keys = ops.map((op) => (op.kind === 'set' ? (op.key ?? routeKey(op.route)) : op.key));
     const cleared = new Map<number, RouteKey[]>();
     for (let i = 0; i < ops.length; i += 1) {
       if (ops[i]!.kind !== 'clear') continue;
