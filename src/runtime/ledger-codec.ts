@@ -220,3 +220,47 @@ export class ValueIds {
     return id;
   }
 }
+
+const UPSERT_CHUNK = 100;
+
+/**
+ * Writes of announced (key, value id) rows in call order, `set`s batched into multi-row
+ * statements (half the cost of one statement per route). Call flush() before the transaction ends.
+ */
+export class AnnouncedRows {
+  private readonly one;
+  private readonly many;
+  private readonly del;
+  private queued: (string | number)[] = [];
+
+  constructor(db: Db) {
+    const sql = 'INSERT OR REPLACE INTO announced_route (key, value_id) VALUES ';
+    this.one = db.prepare(`${sql}(?, ?)`);
+    this.many = db.prepare(sql + Array<string>(UPSERT_CHUNK).fill('(?, ?)').join(', '));
+    this.del = db.prepare('DELETE FROM announced_route WHERE key = ?');
+  }
+
+  set(key: RouteKey, valueId: number): void {
+    this.queued.push(key, valueId);
+    if (this.queued.length === 2 * UPSERT_CHUNK) {
+      this.many.run(this.queued);
+      this.queued = [];
+    }
+  }
+
+  remove(key: RouteKey): void {
+    this.flush();
+    this.del.run(key);
+  }
+
+  /** Forget queued sets (their transaction rolled back). */
+  discard(): void {
+    this.queued = [];
+  }
+
+  flush(): void {
+    const q = this.queued;
+    this.queued = [];
+    for (let i = 0; i < q.length; i += 2) this.one.run(q[i], q[i + 1]);
+  }
+}

@@ -9,6 +9,7 @@ import { routeKey } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
 import type { InstanceIdentity } from './instance.js';
 import {
+  AnnouncedRows,
   bareRoute,
   encodeRouteLines,
   encodeSourceRoutes,
@@ -59,6 +60,7 @@ export class Ledger {
   private readonly pendingMap = new Map<RouteKey, PendingEntry>();
   private readonly storedHashes = new Map<string, string>();
   private readonly values: ValueIds;
+  private readonly announcedRows: AnnouncedRows;
   /** Unsettled keys of each intent row (one row per written line and commit kind), with value ids. */
   private readonly intentRows = new Map<number, Map<RouteKey, number>>();
   /** The intent rows holding each pending key. */
@@ -71,6 +73,7 @@ export class Ledger {
     readonly migratedFrom: number | undefined,
   ) {
     this.values = new ValueIds(db);
+    this.announcedRows = new AnnouncedRows(db);
     this.load();
   }
 
@@ -202,10 +205,7 @@ export class Ledger {
   /** Apply settled lines' effects in ack order, in one transaction. */
   settle(ops: readonly SettleOp[]): void {
     if (ops.length === 0) return;
-    const upsert = this.db.prepare(
-      'INSERT OR REPLACE INTO announced_route (key, value_id) VALUES (?, ?)',
-    );
-    const del = this.db.prepare('DELETE FROM announced_route WHERE key = ?');
+    const rows = this.announcedRows;
     const keys = ops.map((op) => (op.kind === 'set' ? (op.key ?? routeKey(op.route)) : op.key));
     const cleared = new Map<number, RouteKey[]>();
     for (let i = 0; i < ops.length; i += 1) {
@@ -218,14 +218,15 @@ export class Ledger {
     }
     this.transaction(() => {
       ops.forEach((op, i) => {
-        if (op.kind === 'set') upsert.run(keys[i]!, this.values.idOf(op.route));
-        else if (op.kind === 'remove') del.run(keys[i]!);
+        if (op.kind === 'set') rows.set(keys[i]!, this.values.idOf(op.route));
+        else if (op.kind === 'remove') rows.remove(keys[i]!);
       });
+      rows.flush();
       this.rewriteRows(cleared);
     });
     ops.forEach((op, i) => {
       const key = keys[i]!;
-      if (op.kind === 'set') this.announcedMap.set(key, bareRoute(op.route));
+      if (op.kind === 'set') this.announcedMap.set(key, this.storedRoute(key, op.route));
       else if (op.kind === 'remove') this.announcedMap.delete(key);
       else this.pendingMap.delete(key);
     });
@@ -292,6 +293,12 @@ export class Ledger {
     }
   }
 
+  /** The route to keep as announced: its pending mark's copy when it is the same, else a bare one. */
+  private storedRoute(key: RouteKey, route: Route): Route {
+    const marked = this.pendingMap.get(key)?.route;
+    return marked?.value === route.value ? marked : bareRoute(route);
+  }
+
   private noteRow(id: number, entries: readonly (readonly [RouteKey, number])[]): void {
     this.intentRows.set(id, new Map(entries));
     for (const [key] of entries) {
@@ -307,6 +314,7 @@ export class Ledger {
       return this.db.transaction(fn)();
     } catch (err) {
       this.values.reload();
+      this.announcedRows.discard();
       throw err;
     }
   }

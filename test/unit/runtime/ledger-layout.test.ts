@@ -108,6 +108,29 @@ describe('Ledger schema 2 layout', () => {
     ledger.close();
   });
 
+  it('keeps the order of sets and removes in a settle larger than one multi-row batch', () => {
+    const many = Array.from({ length: 250 }, (_, i) =>
+      route({ prefix: `10.1.${i}.0/24`, med: i % 3 }),
+    );
+    const ledger = Ledger.open(dir);
+    ledger.settle([
+      ...many.map((r) => ({ kind: 'set' as const, route: r })),
+      { kind: 'remove', key: routeKey(many[7]!) },
+      { kind: 'set', route: route({ prefix: '10.1.9.0/24', med: 99 }) },
+      { kind: 'remove', key: routeKey(many[249]!) },
+    ]);
+    ledger.close();
+    const reopened = Ledger.open(dir);
+    expect(reopened.announced.size).toBe(248);
+    expect(reopened.announced.has(routeKey(many[7]!))).toBe(false);
+    expect(reopened.announced.has(routeKey(many[249]!))).toBe(false);
+    expect(reopened.announced.get(routeKey(many[9]!))?.value).toBe(
+      route({ prefix: '10.1.9.0/24', med: 99 }).value,
+    );
+    expect(count('value_text')).toBe(4);
+    reopened.close();
+  });
+
   it.each([
     ['a route distinguisher', vpn],
     ['a path identifier and a neighbor target', addPath],
