@@ -200,7 +200,8 @@ async function runSession(
   const desired = new DesiredState(
     new RouteDirLoader(settings.routesDir),
     ledger.getApiRoutes(),
-    ledger.loadDesiredSources(),
+    // Read (and decoded) only if the route files are invalid at start-up.
+    () => ledger.loadDesiredSources(),
   );
   const verifier = createVerifier(settings, ack, { logger, clock, ledger, writer });
   const reconciler = new Reconciler(

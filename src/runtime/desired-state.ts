@@ -38,21 +38,30 @@ export class DesiredState {
   private apiRoutes: readonly Route[];
   private diagnostics: readonly Diagnostic[] = [];
   private stale = false;
+  /** Reads the last applied state; called only if the files are invalid before any good load. */
+  private lastApplied: (() => readonly StoredSource[]) | undefined;
 
   constructor(
     private readonly loader: DesiredLoader,
     apiRoutes: readonly Route[],
-    lastApplied: readonly StoredSource[],
+    lastApplied: readonly StoredSource[] | (() => readonly StoredSource[]),
   ) {
     this.apiRoutes = apiRoutes;
-    // Until the files load cleanly, the last applied state (if any) is what we hold to.
-    if (lastApplied.length > 0 || apiRoutes.length > 0) {
-      const merged = mergeSources([...lastApplied.map(storedToResult), apiSourceResult(apiRoutes)]);
-      if (merged.ok && lastApplied.length > 0) {
-        this.desired = merged.value;
-        this.goodFiles = lastApplied.map(storedToResult);
-        this.stale = true;
-      }
+    if (typeof lastApplied === 'function') this.lastApplied = lastApplied;
+    else this.holdLastApplied(lastApplied);
+  }
+
+  /** Until the files load cleanly, the last applied state (if any) is what we hold to. */
+  private holdLastApplied(lastApplied: readonly StoredSource[]): void {
+    if (lastApplied.length === 0) return;
+    const merged = mergeSources([
+      ...lastApplied.map(storedToResult),
+      apiSourceResult(this.apiRoutes),
+    ]);
+    if (merged.ok) {
+      this.desired = merged.value;
+      this.goodFiles = lastApplied.map(storedToResult);
+      this.stale = true;
     }
   }
 
@@ -104,6 +113,7 @@ export class DesiredState {
     this.desired = merged.value;
     this.goodFiles = sources;
     this.stale = false;
+    this.lastApplied = undefined;
     this.diagnostics = [...merged.warnings].sort(compareDiagnostics);
     return { fresh: true, diagnostics: this.diagnostics };
   }
@@ -120,6 +130,10 @@ export class DesiredState {
   }
 
   private reject(diagnostics: readonly Diagnostic[]): ReloadOutcome {
+    const readLastApplied = this.lastApplied;
+    this.lastApplied = undefined;
+    if (this.desired === null && readLastApplied !== undefined)
+      this.holdLastApplied(readLastApplied());
     this.diagnostics = [...diagnostics].sort(compareDiagnostics);
     this.stale = this.desired !== null;
     return { fresh: false, diagnostics: this.diagnostics };

@@ -44,6 +44,8 @@ interface StartOptions {
   ackTimeoutMs: number;
   reconciler: Partial<ReconcilerOptions>;
   ledgerTrusted: boolean;
+  /** Hand DesiredState a reader of the last applied state (as `run` does); counts its calls. */
+  lastAppliedReads: { count: number };
 }
 
 interface Started {
@@ -84,7 +86,12 @@ function setup(files: Record<string, string> = { 'a.yaml': FILE_A }): Setup {
     const desired = new DesiredState(
       new RouteDirLoader(routes),
       ledger.getApiRoutes(),
-      ledger.loadDesiredSources(),
+      opts.lastAppliedReads === undefined
+        ? ledger.loadDesiredSources()
+        : () => {
+            opts.lastAppliedReads!.count += 1;
+            return ledger.loadDesiredSources();
+          },
     );
     const reconciler = new Reconciler(
       {
@@ -202,6 +209,27 @@ describe('Reconciler with a fake ExaBGP', () => {
     await second.reconciler.reconcileNow('restart');
     expect(second.exabgp.lines).toEqual(first.exabgp.lines);
     expect(keys(second.ledger)).toHaveLength(2);
+  });
+
+  it('reads the last applied desired state only when the files are invalid at start-up', async () => {
+    const s = setup();
+    const first = s.start();
+    await first.reconciler.reconcileNow('first');
+    first.ledger.close();
+    const valid = { count: 0 };
+    const second = s.start({ ledgerTrusted: false, lastAppliedReads: valid });
+    await second.reconciler.reconcileNow('restart');
+    expect(valid.count).toBe(0);
+    expect(second.exabgp.lines).toEqual(first.exabgp.lines);
+    second.ledger.close();
+    s.write('a.yaml', 'routes: [');
+    const invalid = { count: 0 };
+    const third = s.start({ ledgerTrusted: false, lastAppliedReads: invalid });
+    await third.reconciler.reconcileNow('restart');
+    await third.reconciler.reconcileNow('again');
+    expect(invalid.count).toBe(1);
+    expect(third.exabgp.lines).toEqual(first.exabgp.lines);
+    expect(keys(third.ledger)).toHaveLength(2);
   });
 
   it('does not apply a plan that trips the mass-withdraw guard until its hash is confirmed', async () => {
