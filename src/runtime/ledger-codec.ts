@@ -96,11 +96,11 @@ export function readAnnounced(db: Db, values: ValueTable): Map<RouteKey, Route> 
   return out;
 }
 
-/** `key \t value-id` lines (a key never holds a tab or a newline). */
-export function encodeRouteLines(entries: readonly (readonly [RouteKey, number])[]): string {
-  let text = '';
-  for (const [key, id] of entries) text += text.length === 0 ? `${key}\t${id}` : `\n${key}\t${id}`;
-  return text;
+/** `key \t value-id` lines (a key never holds a tab or a newline); `valueIds` parallel to `keys`. */
+export function encodeRouteLines(keys: readonly RouteKey[], valueIds: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < keys.length; i += 1) parts.push(`${keys[i]!}\t${valueIds[i]!}`);
+  return parts.join('\n');
 }
 
 export function decodeRouteLines(text: string, values: ValueTable): Route[] {

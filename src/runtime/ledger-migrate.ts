@@ -47,14 +47,15 @@ function migrateV1(db: Db): void {
   const upsert = db.prepare('INSERT OR REPLACE INTO announced_route (key, value_id) VALUES (?, ?)');
   for (const [key, route] of old.announced) upsert.run(key, values.idOf(route));
   // Schema 1 held one pending entry per key: one intent row per commit kind keeps every mark.
-  const byCommit = new Map<CommitKind, [RouteKey, number][]>();
+  const byCommit = new Map<CommitKind, { keys: RouteKey[]; ids: number[] }>();
   for (const [key, p] of old.pending) {
-    const list = byCommit.get(p.commit) ?? [];
-    list.push([key, values.idOf(p.route)]);
-    byCommit.set(p.commit, list);
+    const row = byCommit.get(p.commit) ?? { keys: [], ids: [] };
+    row.keys.push(key);
+    row.ids.push(values.idOf(p.route));
+    byCommit.set(p.commit, row);
   }
   const intent = db.prepare('INSERT INTO intent (commit_kind, routes) VALUES (?, ?)');
-  for (const [commit, list] of byCommit) intent.run(commit, encodeRouteLines(list));
+  for (const [commit, row] of byCommit) intent.run(commit, encodeRouteLines(row.keys, row.ids));
   const source = db.prepare('INSERT INTO desired_source (source, hash, routes) VALUES (?, ?, ?)');
   for (const s of old.desiredSources) source.run(s.source, s.hash, encodeSourceRoutes(s, values));
   setMeta(db, 'schema_version', String(CURRENT_SCHEMA));

@@ -19,6 +19,7 @@ import {
   ValueIds,
 } from './ledger-codec.js';
 import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './ledger-db.js';
+import { IntentIndex } from './ledger-intents.js';
 import { CURRENT_SCHEMA, prepareSchema, setMeta } from './ledger-migrate.js';
 
 export { LEDGER_FILE } from './ledger-db.js';
@@ -61,10 +62,8 @@ export class Ledger {
   private readonly storedHashes = new Map<string, string>();
   private readonly values: ValueIds;
   private readonly announcedRows: AnnouncedRows;
-  /** Unsettled keys of each intent row (one row per written line and commit kind), with value ids. */
-  private readonly intentRows = new Map<number, Map<RouteKey, number>>();
-  /** The intent rows holding each pending key. */
-  private readonly keyRows = new Map<RouteKey, number[]>();
+  /** Unsettled keys of each intent row (one row per written line and commit kind). */
+  private readonly intents = new IntentIndex();
 
   private constructor(
     private readonly db: Db,
@@ -149,8 +148,7 @@ export class Ledger {
     });
     this.announcedMap.clear();
     this.pendingMap.clear();
-    this.intentRows.clear();
-    this.keyRows.clear();
+    this.intents.clear();
   }
 
   /** Record intent before writing one line: its keys become pending. */
@@ -190,15 +188,12 @@ export class Ledger {
     const insert = this.db.prepare('INSERT INTO intent (commit_kind, routes) VALUES (?, ?)');
     const written = this.transaction(() =>
       rows.map((row) => {
-        const entries = row.keys.map((k, i): [RouteKey, number] => [
-          k,
-          this.values.idOf(row.routes[i]!),
-        ]);
-        const id = Number(insert.run(row.commit, encodeRouteLines(entries)).lastInsertRowid);
-        return { id, entries };
+        const ids = row.routes.map((r) => this.values.idOf(r));
+        const id = Number(insert.run(row.commit, encodeRouteLines(row.keys, ids)).lastInsertRowid);
+        return { id, keys: row.keys, ids };
       }),
     );
-    for (const { id, entries } of written) this.noteRow(id, entries);
+    for (const { id, keys, ids } of written) this.intents.note(id, keys, ids);
     for (const [key, m] of marks) this.pendingMap.set(key, m);
   }
 
@@ -207,15 +202,7 @@ export class Ledger {
     if (ops.length === 0) return;
     const rows = this.announcedRows;
     const keys = ops.map((op) => (op.kind === 'set' ? (op.key ?? routeKey(op.route)) : op.key));
-    const cleared = new Map<number, RouteKey[]>();
-    for (let i = 0; i < ops.length; i += 1) {
-      if (ops[i]!.kind !== 'clear') continue;
-      for (const id of this.keyRows.get(keys[i]!) ?? []) {
-        const list = cleared.get(id) ?? [];
-        list.push(keys[i]!);
-        cleared.set(id, list);
-      }
-    }
+    const cleared = this.intents.rowsLosing(keys.filter((_, i) => ops[i]!.kind === 'clear'));
     this.transaction(() => {
       ops.forEach((op, i) => {
         if (op.kind === 'set') rows.set(keys[i]!, this.values.idOf(op.route));
@@ -230,14 +217,7 @@ export class Ledger {
       else if (op.kind === 'remove') this.announcedMap.delete(key);
       else this.pendingMap.delete(key);
     });
-    for (const [id, gone] of cleared) {
-      const live = this.intentRows.get(id);
-      for (const key of gone) {
-        live?.delete(key);
-        this.keyRows.delete(key);
-      }
-      if (live?.size === 0) this.intentRows.delete(id);
-    }
+    this.intents.settled(cleared);
   }
 
   /** The desired sources of the last applied state (used when routes.d is invalid at start-up). */
@@ -280,16 +260,13 @@ export class Ledger {
   }
 
   /** Delete intent rows whose keys all settled; rewrite the rest without the settled keys. */
-  private rewriteRows(cleared: ReadonlyMap<number, readonly RouteKey[]>): void {
+  private rewriteRows(cleared: ReadonlyMap<number, ReadonlySet<RouteKey>>): void {
     const drop = this.db.prepare('DELETE FROM intent WHERE id = ?');
     const update = this.db.prepare('UPDATE intent SET routes = ? WHERE id = ?');
     for (const [id, gone] of cleared) {
-      const live = this.intentRows.get(id);
-      if (live === undefined) continue;
-      const goneSet = new Set(gone);
-      const rest = [...live].filter(([key]) => !goneSet.has(key));
-      if (rest.length === 0) drop.run(id);
-      else update.run(encodeRouteLines(rest), id);
+      const rest = this.intents.restOf(id, gone);
+      if (rest === null) drop.run(id);
+      else if (rest !== undefined) update.run(encodeRouteLines(rest.keys, rest.valueIds), id);
     }
   }
 
@@ -297,15 +274,6 @@ export class Ledger {
   private storedRoute(key: RouteKey, route: Route): Route {
     const marked = this.pendingMap.get(key)?.route;
     return marked?.value === route.value ? marked : bareRoute(route);
-  }
-
-  private noteRow(id: number, entries: readonly (readonly [RouteKey, number])[]): void {
-    this.intentRows.set(id, new Map(entries));
-    for (const [key] of entries) {
-      const rows = this.keyRows.get(key);
-      if (rows === undefined) this.keyRows.set(key, [id]);
-      else if (!rows.includes(id)) rows.push(id);
-    }
   }
 
   /** Run `fn` in one transaction; a rollback also forgets value ids it interned. */
@@ -324,14 +292,16 @@ export class Ledger {
       this.announcedMap.set(key, route);
     }
     for (const row of readIntents(this.db, this.values.byId)) {
-      const entries: [RouteKey, number][] = [];
-      for (const route of row.routes) {
-        const key = routeKey(route);
-        entries.push([key, this.values.idOf(route)]);
-        if (row.commit === 'none' && this.pendingMap.has(key)) continue;
-        this.pendingMap.set(key, { route, commit: row.commit });
-      }
-      this.noteRow(row.id, entries);
+      const keys = row.routes.map(routeKey);
+      row.routes.forEach((route, i) => {
+        if (row.commit === 'none' && this.pendingMap.has(keys[i]!)) return;
+        this.pendingMap.set(keys[i]!, { route, commit: row.commit });
+      });
+      this.intents.note(
+        row.id,
+        keys,
+        row.routes.map((r) => this.values.idOf(r)),
+      );
     }
     for (const row of this.db.prepare('SELECT source, hash FROM desired_source').all() as {
       source: string;

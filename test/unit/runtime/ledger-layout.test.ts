@@ -108,6 +108,27 @@ describe('Ledger schema 2 layout', () => {
     ledger.close();
   });
 
+  it('clears a key marked by two lines from both rows, so a crash cannot bring it back', () => {
+    const crashed = Ledger.open(dir);
+    crashed.markPending([
+      { route: a, commit: 'set' },
+      { route: b, commit: 'set' },
+    ]);
+    crashed.markPending([{ route: a, commit: 'set' }]);
+    crashed.settle([
+      { kind: 'set', route: a },
+      { kind: 'clear', key: routeKey(a) },
+    ]);
+    expect(count('intent')).toBe(1);
+    const ledger = Ledger.open(dir);
+    expect(ledger.pendingKeys).toEqual(new Set([routeKey(b)]));
+    ledger.settle([{ kind: 'clear', key: routeKey(b) }]);
+    expect(count('intent')).toBe(0);
+    expect(ledger.pending.size).toBe(0);
+    crashed.close();
+    ledger.close();
+  });
+
   it('keeps the order of sets and removes in a settle larger than one multi-row batch', () => {
     const many = Array.from({ length: 250 }, (_, i) =>
       route({ prefix: `10.1.${i}.0/24`, med: i % 3 }),
