@@ -8,7 +8,7 @@ import type { CommitKind, StoredSource } from './ledger.js';
 import type { Db } from './ledger-db.js';
 
 export const SCHEMA_V2 = `
-CREATE TABLE IF NOT EXISTS value_text (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE,
+CREATE TABLE IF NOT EXISTS value_text (id INTEGER PRIMARY KEY, value TEXT NOT NULL,
   attributes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS announced_route (key TEXT PRIMARY KEY, value_id INTEGER NOT NULL)
   WITHOUT ROWID;
@@ -191,8 +191,10 @@ export function bareRoute(r: Route): Route {
 export class ValueIds {
   private readonly byValue = new Map<string, number>();
   private byIdMap = new Map<number, StoredValue>();
+  private readonly insert;
 
   constructor(private readonly db: Db) {
+    this.insert = db.prepare('INSERT INTO value_text (value, attributes) VALUES (?, ?)');
     this.reload();
   }
 
@@ -211,9 +213,7 @@ export class ValueIds {
     const known = this.byValue.get(route.value);
     if (known !== undefined) return known;
     const id = Number(
-      this.db
-        .prepare('INSERT INTO value_text (value, attributes) VALUES (?, ?)')
-        .run(route.value, JSON.stringify(route.attributes)).lastInsertRowid,
+      this.insert.run(route.value, JSON.stringify(route.attributes)).lastInsertRowid,
     );
     this.byValue.set(route.value, id);
     this.byIdMap.set(id, { value: route.value, attributes: route.attributes });
