@@ -73,10 +73,14 @@ class Settler {
   private readonly keysOf = new Map<ApplyLine, readonly RouteKey[]>();
   private timer: TimerHandle | undefined;
 
+  private readonly anyPendingBefore: boolean;
+
   constructor(
     private readonly deps: ApplyDeps,
     private readonly options: ApplyOptions,
-  ) {}
+  ) {
+    this.anyPendingBefore = deps.ledger.pending.size > 0;
+  }
 
   mark(lines: readonly ApplyLine[]): void {
     const marks: PendingMark[][] = [];
@@ -104,6 +108,8 @@ class Settler {
   }
 
   private notePreexisting(key: RouteKey): void {
+    // Only this apply marks keys while it runs: with nothing pending before, nothing preexists.
+    if (!this.anyPendingBefore) return;
     if (this.refs.has(key) || this.touched.has(key)) return;
     if (this.deps.ledger.pending.has(key)) this.preexisting.add(key);
   }
