@@ -264,3 +264,44 @@ export class AnnouncedRows {
     for (let i = 0; i < q.length; i += 2) this.one.run(q[i], q[i + 1]);
   }
 }
+
+/** The value ids named in `key \t value-id ...` lines. */
+function addLineValueIds(text: string, into: Set<number>): void {
+  if (text.length === 0) return;
+  for (const line of text.split('\n')) {
+    const tab = line.indexOf('\t');
+    const end = line.indexOf('\t', tab + 1);
+    into.add(Number(line.slice(tab + 1, end < 0 ? undefined : end)));
+  }
+}
+
+/**
+ * Delete values no announced route, intent or desired source names any more, when they are more
+ * than twice the announced routes (values are never deleted as routes change). Returns how many.
+ */
+export function collectUnusedValues(db: Db): number {
+  const counts = db
+    .prepare(
+      'SELECT (SELECT COUNT(*) FROM value_text) AS v, (SELECT COUNT(*) FROM announced_route) AS a',
+    )
+    .get() as { v: number; a: number };
+  if (counts.v <= 2 * counts.a + 1024) return 0;
+  const used = new Set<number>();
+  const ids = db.prepare('SELECT DISTINCT value_id FROM announced_route').raw().all() as [number][];
+  for (const [id] of ids) used.add(id);
+  for (const table of ['intent', 'desired_source']) {
+    const rows = db.prepare(`SELECT routes FROM ${table}`).raw().all() as [string][];
+    for (const [text] of rows) addLineValueIds(text, used);
+  }
+  const all = db.prepare('SELECT id FROM value_text').raw().all() as [number][];
+  const del = db.prepare('DELETE FROM value_text WHERE id = ?');
+  let deleted = 0;
+  db.transaction(() => {
+    for (const [id] of all) {
+      if (used.has(id)) continue;
+      del.run(id);
+      deleted += 1;
+    }
+  })();
+  return deleted;
+}

@@ -11,6 +11,7 @@ import type { InstanceIdentity } from './instance.js';
 import {
   AnnouncedRows,
   bareRoute,
+  collectUnusedValues,
   encodeRouteLines,
   encodeSourceRoutes,
   readAnnounced,
@@ -95,6 +96,7 @@ export class Ledger {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       const migratedFrom = prepareSchema(db, path);
+      collectUnusedValues(db);
       return new Ledger(db, path, migratedFrom);
     } catch (err) {
       db.close();

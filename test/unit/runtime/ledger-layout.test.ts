@@ -152,6 +152,26 @@ describe('Ledger schema 2 layout', () => {
     reopened.close();
   });
 
+  it('deletes values nothing names any more when they far outnumber the announced routes', () => {
+    const ledger = Ledger.open(dir);
+    ledger.saveDesiredSources([{ source: 'routes.d/a.yaml', hash: 'h', routes: [b] }]);
+    ledger.markPending([{ route: c, commit: 'set' }]);
+    for (let med = 100; med < 1200; med += 1) {
+      ledger.settle([{ kind: 'set', route: route({ prefix: '10.0.0.0/24', med }) }]);
+    }
+    expect(count('value_text')).toBe(1102);
+    ledger.close();
+    const reopened = Ledger.open(dir);
+    // The last value of a, b's (a desired source) and c's (an intent).
+    expect(count('value_text')).toBe(3);
+    expect(reopened.announced.get(routeKey(a))?.value).toBe(
+      route({ prefix: '10.0.0.0/24', med: 1199 }).value,
+    );
+    expect(reopened.pending.get(routeKey(c))?.route).toEqual(c);
+    expect(reopened.loadDesiredSources()[0]?.routes).toEqual([b]);
+    reopened.close();
+  });
+
   it.each([
     ['a route distinguisher', vpn],
     ['a path identifier and a neighbor target', addPath],
