@@ -3,7 +3,12 @@
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import { ALL_NEIGHBORS, encodeAttributes, type Route, type SourceRef } from '../core/route.js';
 import { parseAddress, parsePrefix } from './address.js';
-import { canonicalizeAttributes, toRouteAttributes, type AttributeIssue } from './attributes.js';
+import {
+  ATTRIBUTE_KEYS,
+  canonicalizeAttributes,
+  toRouteAttributes,
+  type AttributeIssue,
+} from './attributes.js';
 
 export interface Token {
   readonly text: string;
@@ -70,22 +75,10 @@ function readSet(r: Reader, key: string): string[] {
   return set;
 }
 
-const VALUE_KEYS = new Set([
-  'next-hop',
-  'origin',
-  'as-path',
-  'med',
-  'local-preference',
-  'community',
-  'large-community',
-  'extended-community',
-  'aggregator',
-  'originator-id',
-  'cluster-list',
-  'path-information',
-  'label',
-  'rd',
-]);
+// Keywords that take a value: every route-file attribute but the flag `atomic-aggregate`.
+const VALUE_KEYS: ReadonlySet<string> = new Set(
+  ATTRIBUTE_KEYS.filter((k) => k !== 'atomic-aggregate'),
+);
 
 /**
  * Attribute tokens (from `start`) → a mapping in the YAML document's shape, so the same
