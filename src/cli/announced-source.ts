@@ -7,19 +7,12 @@ import { promisify } from 'node:util';
 import type { Result } from '../core/diagnostic.js';
 import type { RouteSet } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
-import { RouteDirLoader, mergeSources, parseRouteDocument } from '../config/load-routes.js';
+import { isRouteFileName, mergeSources, parseRouteDocument } from '../config/load-routes.js';
 import type { SourceResult } from '../config/load-routes.js';
 import { parseAdjRibDump } from '../config/dump.js';
 
 const exec = promisify(execFile);
-const ROUTE_FILE = /^[^.#][^/]*\.ya?ml$/;
 const MAX_GIT_OUTPUT = 1024 * 1024 * 1024;
-
-export async function readAnnouncedFromDir(dir: string): Promise<Result<RouteSet>> {
-  const loader = new RouteDirLoader(dir);
-  const { sources } = await loader.load();
-  return mergeSources(sources);
-}
 
 async function git(args: readonly string[], cwd: string): Promise<string> {
   try {
@@ -50,10 +43,7 @@ export async function readAnnouncedFromGit(
     ['ls-tree', '--name-only', `${ref}:${relDir === '' ? '.' : relDir}`],
     top,
   ).catch(() => '');
-  const names = listing
-    .split('\n')
-    .filter((n) => ROUTE_FILE.test(n))
-    .sort();
+  const names = listing.split('\n').filter(isRouteFileName).sort();
   const sources: SourceResult[] = [];
   for (const name of names) {
     const path = relDir === '' ? name : `${relDir}/${name}`;

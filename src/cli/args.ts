@@ -2,7 +2,7 @@
 // usage errors turned into values the command can report. No business logic here.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliIo } from './io.js';
-import { EXIT, writeLine } from './io.js';
+import { errorText, EXIT, writeLine } from './io.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -38,15 +38,10 @@ export function parseCommandArgs<O extends Options>(
     });
     return { kind: 'ok', values };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    writeLine(io.stderr, `exabgp-reconciler ${command}: ${lowerFirst(message)}`);
+    writeLine(io.stderr, `exabgp-reconciler ${command}: ${errorText(err)}`);
     io.stderr.write(`\n${usage}`);
     return { kind: 'exit', code: EXIT.error };
   }
-}
-
-function lowerFirst(s: string): string {
-  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1).replace(/\.$/, '') : s;
 }
 
 /** Report a usage problem found after parsing (e.g. two mutually exclusive flags). */

@@ -22,8 +22,17 @@ export function writeLine(stream: Writable, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+export function isTty(stream: Readable | Writable): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}
+
 /** Is colour wanted on this stream: a TTY, and NO_COLOR unset. */
 export function wantsColor(stream: Writable, env: CliIo['env']): boolean {
-  const tty = (stream as Writable & { isTTY?: boolean }).isTTY === true;
-  return tty && (env['NO_COLOR'] === undefined || env['NO_COLOR'] === '');
+  return isTty(stream) && (env['NO_COLOR'] === undefined || env['NO_COLOR'] === '');
+}
+
+/** An error as a CLI message: lowercase first letter, no trailing full stop (style.md B7). */
+export function errorText(err: unknown): string {
+  const s = (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
+  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
 }

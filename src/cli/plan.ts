@@ -10,14 +10,10 @@ import type { GuardPolicy } from '../core/guard.js';
 import { encodePlanText } from '../core/exabgp.js';
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../core/render.js';
 import { isReconcilerError } from '../errors.js';
-import { RouteDirLoader, mergeSources } from '../config/load-routes.js';
+import { loadRouteDir } from '../config/load-routes.js';
 import { parseCommandArgs, usageError } from './args.js';
 import { EXIT, wantsColor, writeLine, type CliIo } from './io.js';
-import {
-  readAnnouncedFromDir,
-  readAnnouncedFromDump,
-  readAnnouncedFromGit,
-} from './announced-source.js';
+import { readAnnouncedFromDump, readAnnouncedFromGit } from './announced-source.js';
 import { readAnnouncedFromState, readAnnouncedFromUrl } from './announced-live.js';
 
 const USAGE = `usage: exabgp-reconciler plan --routes DIR [announced source] [options]
@@ -74,7 +70,7 @@ type Values = Extract<
 async function readAnnounced(values: Values, dir: string, io: CliIo): Promise<Result<Announced>> {
   const wrap = (r: Result<RouteSet>): Result<Announced> =>
     r.ok ? { ok: true, value: { routes: r.value, unknown: new Set() }, warnings: r.warnings } : r;
-  if (values['from-dir'] !== undefined) return wrap(await readAnnouncedFromDir(values['from-dir']));
+  if (values['from-dir'] !== undefined) return wrap(await loadRouteDir(values['from-dir']));
   if (values['from-git'] !== undefined)
     return wrap(await readAnnouncedFromGit(dir, values['from-git'], io.cwd));
   if (values['from-dump'] !== undefined)
@@ -118,8 +114,7 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
   }
   const dir = values.routes ?? io.env['EXABGP_RECONCILER_ROUTES'] ?? 'routes.d';
   try {
-    const loader = new RouteDirLoader(dir);
-    const desired = mergeSources((await loader.load()).sources);
+    const desired = await loadRouteDir(dir);
     const announced = await readAnnounced(values, dir, io);
     const problems = [
       ...(desired.ok ? desired.warnings : desired.diagnostics),

@@ -1,7 +1,7 @@
 // `run`: the ExaBGP API process. Wires settings, logger, ledger, instance identity, reader, writer,
 // reconciler and watcher, and owns the exit policy: stdin EOF / shutdown notice / SIGTERM → exit 0
 // with routes kept; a fatal configuration problem under ExaBGP waits for EOF instead of exiting.
-import type { Readable, Writable } from 'node:stream';
+import { errorText, isTty, type CliIo } from './io.js';
 import { parseArgs } from 'node:util';
 import { RouteDirLoader } from '../config/load-routes.js';
 import { buildRunSettings, type RunSettings } from '../config/settings.js';
@@ -25,13 +25,8 @@ import { dispatchExabgpMessage } from '../runtime/dispatch.js';
 import { startRouteWatcher } from '../runtime/watcher.js';
 import type { HttpServerHandle } from '../http/listen.js';
 
-export interface RunIo {
-  readonly stdin: Readable;
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+/** `run` takes the same streams and environment as every command. */
+export type RunIo = CliIo;
 
 export const RUN_USAGE = `usage: exabgp-reconciler run [options]
 
@@ -96,10 +91,6 @@ function loadHttp(): Promise<typeof import('../http/start.js')> {
   return import('../http/start.js');
 }
 
-function isTty(stream: Readable | Writable): boolean {
-  return (stream as { isTTY?: boolean }).isTTY === true;
-}
-
 /** Run until ExaBGP goes away or a signal; resolves with the exit code. */
 export async function runCommand(argv: readonly string[], io: RunIo): Promise<number> {
   let settings: RunSettings;
@@ -117,12 +108,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     settings = buildRunSettings(values, io.env, io.cwd);
     if (settings.bodyLimit !== null) (await loadHttp()).parseBodyLimit(settings.bodyLimit);
   } catch (err) {
-    const message = err instanceof Error ? err.message.replace(/\.$/, '') : String(err);
-    return fatal(
-      io,
-      `exabgp-reconciler run: ${lowerFirst(message)}`,
-      findExabgpAncestor(process.ppid),
-    );
+    return fatal(io, `exabgp-reconciler run: ${errorText(err)}`, findExabgpAncestor(process.ppid));
   }
   const logger = createLogger({
     level: settings.logLevel,
@@ -306,8 +292,4 @@ function codeOf(err: unknown): string {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function lowerFirst(s: string): string {
-  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
 }

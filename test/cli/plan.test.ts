@@ -28,12 +28,14 @@ const EDGE_V2 = `routes:
 `;
 
 let repo: string;
+let empty: string;
 
 function git(...args: string[]): void {
   execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
 }
 
 beforeAll(() => {
+  empty = mkdtempSync(join(tmpdir(), 'plan-empty-'));
   repo = mkdtempSync(join(tmpdir(), 'plan-git-'));
   mkdirSync(join(repo, 'routes.d'));
   git('init', '-q', '-b', 'main');
@@ -52,7 +54,10 @@ beforeAll(() => {
   git('commit', '-q', '-m', 'v2');
 });
 
-afterAll(() => rmSync(repo, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(repo, { recursive: true, force: true });
+  rmSync(empty, { recursive: true, force: true });
+});
 
 describe('exabgp-reconciler plan --from-git', () => {
   it('prints exactly the commands for the change since HEAD~1 and exits 2', async () => {
@@ -137,28 +142,23 @@ describe('exabgp-reconciler plan output formats', () => {
   });
 
   it('exits 3 when the plan trips the mass-withdraw guard', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'plan-empty-'));
-    try {
-      const r = await runCli([
-        'plan',
-        '--routes',
-        empty,
-        '--from-dir',
-        'routes.d',
-        '--format',
-        'commands',
-      ]);
-      expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/mass-withdraw guard tripped/);
-      expect(
-        r.stdout
-          .split('\n')
-          .filter(Boolean)
-          .every((l) => /^(neighbor \S+ )?withdraw /.test(l)),
-      ).toBe(true);
-    } finally {
-      rmSync(empty, { recursive: true, force: true });
-    }
+    const r = await runCli([
+      'plan',
+      '--routes',
+      empty,
+      '--from-dir',
+      'routes.d',
+      '--format',
+      'commands',
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/mass-withdraw guard tripped/);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => /^(neighbor \S+ )?withdraw /.test(l)),
+    ).toBe(true);
   });
 
   it.each([
@@ -177,21 +177,16 @@ describe('exabgp-reconciler plan output formats', () => {
   });
 
   it('always trips when every announced route would be withdrawn, whatever the limit', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'plan-empty-'));
-    try {
-      const r = await runCli([
-        'plan',
-        '--routes',
-        empty,
-        '--from-dir',
-        'routes.d',
-        '--max-withdraw',
-        '100%',
-      ]);
-      expect(r.code).toBe(3);
-    } finally {
-      rmSync(empty, { recursive: true, force: true });
-    }
+    const r = await runCli([
+      'plan',
+      '--routes',
+      empty,
+      '--from-dir',
+      'routes.d',
+      '--max-withdraw',
+      '100%',
+    ]);
+    expect(r.code).toBe(3);
   });
 
   it('refuses invalid desired routes with diagnostics and no plan', async () => {
