@@ -251,6 +251,13 @@ async function runSession(
     logger.debug({ outcome }, 'ended any partial line left by a previous process');
   }
   reconciler.trigger('start-up');
+  // The first load may run before the watcher's initial scan ends; an edit made in between would
+  // otherwise wait for the resync timer. Once the watcher is live, recompute once more (cheap: the
+  // loader skips unchanged files and an empty diff writes nothing).
+  void watcher.ready.then(() => {
+    logger.debug({ [LogField.file]: settings.routesDir }, 'watching the routes directory');
+    reconciler.trigger('watcher ready');
+  });
   const reason = await stopped;
   logger.info({ [LogField.reason]: reason }, 'stopping');
   try {
