@@ -52,6 +52,77 @@ export function diffRoutes(
   for (const [key, have] of announced) {
     if (!desired.has(key)) withdraw.push(have);
   }
+  return finishPlan(
+    desired,
+    announced,
+    unknown,
+    { announce, update, withdraw, unchanged },
+    () => neighborSpecific,
+  );
+}
+
+/**
+ * The same Plan as `diffRoutes(desired, announced, options)`, looking only at `keys` (and the
+ * unknown keys): for a caller that knows every other key is already converged, that is, desired
+ * and announced hold the same value for it. A one-route edit in a 100k-route table then costs
+ * the few keys it touched instead of two passes over both maps. Target layering still reads the
+ * whole desired set when a `*` route changes and neighbor-specific routes exist.
+ */
+export function diffRoutesAt(
+  desired: RouteSet,
+  announced: RouteSet,
+  keys: Iterable<RouteKey>,
+  options: DiffOptions = {},
+): Plan {
+  const unknown = options.unknown ?? NONE;
+  const announce: Route[] = [];
+  const update: RouteUpdate[] = [];
+  const withdraw: Route[] = [];
+  const seen = new Set<RouteKey>();
+  let looked = 0;
+  let same = 0;
+  const look = (key: RouteKey): void => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const want = desired.get(key);
+    const have = announced.get(key);
+    if (want === undefined) {
+      if (have !== undefined) withdraw.push(have);
+      return;
+    }
+    looked += 1;
+    if (have === undefined) announce.push(want);
+    else if (have.value !== want.value) update.push({ before: have, after: want });
+    else if (unknown.has(key)) announce.push(want);
+    else same += 1;
+  };
+  for (const key of keys) look(key);
+  for (const key of unknown) look(key);
+  const unchanged = desired.size - looked + same;
+  return finishPlan(desired, announced, unknown, { announce, update, withdraw, unchanged }, () =>
+    hasNeighborSpecific(desired),
+  );
+}
+
+function hasNeighborSpecific(desired: RouteSet): boolean {
+  for (const r of desired.values()) if (r.target !== ALL_NEIGHBORS) return true;
+  return false;
+}
+
+interface Classified {
+  readonly announce: Route[];
+  readonly update: RouteUpdate[];
+  readonly withdraw: Route[];
+  readonly unchanged: number;
+}
+
+function finishPlan(
+  desired: RouteSet,
+  announced: RouteSet,
+  unknown: ReadonlySet<RouteKey>,
+  { announce, update, withdraw, unchanged }: Classified,
+  neighborSpecific: () => boolean,
+): Plan {
   const plan = {
     announce: sortRoutesBy(announce, identity),
     update: sortRoutesBy(update, (u) => u.after),
@@ -62,7 +133,7 @@ export function diffRoutes(
     announced.get(key)?.value !== want.value || unknown.has(key);
   const reassert = [
     ...computeReplaces(desired, plan.withdraw),
-    ...(neighborSpecific ? computeAfterAll(desired, plan, isSentNow) : []),
+    ...computeAfterAll(desired, plan, isSentNow, neighborSpecific),
   ];
   return { ...plan, reassert: sortRoutesBy(reassert, (r) => r.route) };
 }
@@ -90,6 +161,7 @@ function computeAfterAll(
   desired: RouteSet,
   plan: Pick<Plan, 'announce' | 'update' | 'withdraw'>,
   isSentNow: (key: RouteKey, want: Route) => boolean,
+  neighborSpecific: () => boolean,
 ): Reassert[] {
   const reassert: Reassert[] = [];
   const starSent = new Set<string>();
@@ -97,7 +169,7 @@ function computeAfterAll(
   for (const r of plan.announce) if (r.target === ALL_NEIGHBORS) starSent.add(ribKey(r));
   for (const u of plan.update) if (u.after.target === ALL_NEIGHBORS) starSent.add(ribKey(u.after));
   for (const r of plan.withdraw) if (r.target === ALL_NEIGHBORS) starWithdrawn.add(ribKey(r));
-  if (starSent.size > 0 || starWithdrawn.size > 0) {
+  if ((starSent.size > 0 || starWithdrawn.size > 0) && neighborSpecific()) {
     // A `*` announce precedes the neighbor-specific announces in the same plan, so those need no
     // re-assert; a `*` withdraw comes after them, so every desired (N, P) is sent again.
     for (const [key, want] of desired) {

@@ -3,7 +3,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { applyPlan } from '../../src/core/apply.js';
-import { diffRoutes } from '../../src/core/diff.js';
+import { diffRoutes, diffRoutesAt } from '../../src/core/diff.js';
 import { isEmptyPlan } from '../../src/core/plan.js';
 import {
   compareRoutes,
@@ -92,6 +92,47 @@ describe('diffRoutes properties', () => {
     expect(sorted(plan.withdraw)).toBe(true);
     expect(sorted(plan.reassert.map((r) => r.route))).toBe(true);
   });
+});
+
+describe('diffRoutesAt', () => {
+  /**
+   * `announced` made converged outside the picked keys (it holds desired's route there), and the
+   * picked keys: the precondition under which diffRoutesAt must equal diffRoutes.
+   */
+  const convergedOutside = (
+    desired: RouteSet,
+    announced: RouteSet,
+    pick: (key: string) => boolean,
+  ): { announced: RouteSet; keys: Set<string> } => {
+    const keys = new Set([...desired.keys(), ...announced.keys()].filter((k) => pick(k)));
+    const view = new Map<string, Route>();
+    for (const [k, r] of announced) if (keys.has(k)) view.set(k, r);
+    for (const [k, r] of desired) if (!keys.has(k)) view.set(k, r);
+    return { announced: view, keys };
+  };
+
+  test.prop([pairArb, fc.func(fc.boolean()), fc.func(fc.boolean())])(
+    'equals the full diff when every other key is converged',
+    ([desired, base], pick, pickUnknown) => {
+      const { announced, keys } = convergedOutside(desired, base, pick);
+      const unknown = new Set([...keys].filter((k) => pickUnknown(k)));
+      expect(diffRoutesAt(desired, announced, keys, { unknown })).toEqual(
+        diffRoutes(desired, announced, { unknown }),
+      );
+    },
+  );
+
+  test.prop([pairArb, fc.func(fc.boolean()), fc.array(fc.string(), { maxLength: 5 })])(
+    'extra keys, unknown keys outside the set and repeated keys change nothing',
+    ([desired, base], pick, strangers) => {
+      const { announced, keys } = convergedOutside(desired, base, pick);
+      const more = [...keys, ...keys, ...desired.keys(), ...strangers];
+      const unknown = new Set([...desired.keys()].filter((k) => !keys.has(k) && pick(`${k}!`)));
+      expect(diffRoutesAt(desired, announced, more, { unknown })).toEqual(
+        diffRoutes(desired, announced, { unknown }),
+      );
+    },
+  );
 });
 
 describe('sortRoutesBy', () => {
