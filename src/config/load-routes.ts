@@ -76,7 +76,7 @@ function place(r: Route): string {
  * Union of sources. Identical duplicates across sources are fine; the same key with another
  * value is an E_CONFLICT naming both places. Carries every source's own diagnostics.
  */
-export function mergeSources(results: readonly SourceResult[]): Result<RouteSet> {
+export function mergeSources(results: readonly SourceResult[]): Result<Map<RouteKey, Route>> {
   const ordered = [...results].sort((a, b) =>
     a.source < b.source ? -1 : a.source > b.source ? 1 : 0,
   );
@@ -96,6 +96,30 @@ export function mergeSources(results: readonly SourceResult[]): Result<RouteSet>
   diagnostics.sort(compareDiagnostics);
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
   return { ok: true, value: merged, warnings: diagnostics };
+}
+
+/** The route keys of a source, in route order (computed once by the parser, reused here). */
+export function keysOfSource(result: SourceResult): readonly RouteKey[] {
+  return routeKeysOf(result.routes) ?? result.routes.map(routeKey);
+}
+
+/**
+ * Keys that more than one route of `results` defines (identical duplicates across or within
+ * sources), given the size of their merge: empty at once when no key repeats, the common case.
+ */
+export function repeatedKeys(results: readonly SourceResult[], mergedSize: number): Set<RouteKey> {
+  const repeated = new Set<RouteKey>();
+  let total = 0;
+  for (const r of results) total += r.routes.length;
+  if (total === mergedSize) return repeated;
+  const seen = new Set<RouteKey>();
+  for (const r of results) {
+    for (const key of keysOfSource(r)) {
+      if (seen.has(key)) repeated.add(key);
+      else seen.add(key);
+    }
+  }
+  return repeated;
 }
 
 function conflict(source: string, key: RouteKey, first: Route, second: Route): Diagnostic {

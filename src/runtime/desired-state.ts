@@ -3,8 +3,13 @@
 import { createHash } from 'node:crypto';
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import { compareDiagnostics, formatDiagnostic, hasErrors } from '../core/diagnostic.js';
-import type { Route, RouteSet } from '../core/route.js';
-import { mergeSources, type SourceResult } from '../config/load-routes.js';
+import type { Route, RouteKey, RouteSet } from '../core/route.js';
+import {
+  keysOfSource,
+  mergeSources,
+  repeatedKeys,
+  type SourceResult,
+} from '../config/load-routes.js';
 import { isReconcilerError } from '../errors.js';
 import type { StoredSource } from './ledger.js';
 import { LogField, type Logger } from './logger.js';
@@ -31,10 +36,19 @@ export interface ReloadOutcome {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** A patch touching more routes than this share of the table is done as a full merge. */
+const PATCH_MAX_SHARE = 0.25;
+
 export class DesiredState {
-  private desired: RouteSet | null = null;
+  private desired: Map<RouteKey, Route> | null = null;
   /** File sources of the desired state in use. */
   private goodFiles: readonly SourceResult[] = [];
+  /** The same, by source name: what a reload compares its results with (by identity). */
+  private goodBySource = new Map<string, SourceResult>();
+  /** Keys more than one route of the merge defines: a patch touching one merges in full. */
+  private repeated: ReadonlySet<RouteKey> = new Set();
+  /** Keys whose desired route may have changed since takeTouched(); null: any key may have. */
+  private touched: Set<RouteKey> | null = null;
   private apiRoutes: readonly Route[];
   private diagnostics: readonly Diagnostic[] = [];
   private stale = false;
@@ -59,10 +73,29 @@ export class DesiredState {
       apiSourceResult(this.apiRoutes),
     ]);
     if (merged.ok) {
-      this.desired = merged.value;
-      this.goodFiles = lastApplied.map(storedToResult);
+      this.adoptMerge(lastApplied.map(storedToResult), merged.value);
       this.stale = true;
     }
+  }
+
+  /** A full merge of `files` and the api source is now the desired state. */
+  private adoptMerge(files: readonly SourceResult[], merged: Map<RouteKey, Route>): void {
+    this.desired = merged;
+    this.goodFiles = files;
+    this.goodBySource = new Map(files.map((f) => [f.source, f]));
+    this.repeated = repeatedKeys([...files, apiSourceResult(this.apiRoutes)], merged.size);
+    this.touched = null;
+  }
+
+  /**
+   * The keys whose desired route may have changed since the last call, or null when any may have
+   * (a full merge, new api routes, the first load). Lets the reconciler diff only those keys when
+   * it knows everything else is converged.
+   */
+  takeTouched(): ReadonlySet<RouteKey> | null {
+    const touched = this.touched;
+    this.touched = new Set();
+    return touched;
   }
 
   /** The desired state in use, or null when there has never been a valid one. */
@@ -107,15 +140,72 @@ export class DesiredState {
       };
       return this.reject([d]);
     }
+    if (this.patch(sources)) return this.accept(sources.flatMap((s) => s.diagnostics));
     const merged = mergeSources([...sources, apiSourceResult(this.apiRoutes)]);
     if (!merged.ok) return this.reject(merged.diagnostics);
     if (hasErrors(merged.warnings)) return this.reject(merged.warnings);
-    this.desired = merged.value;
-    this.goodFiles = sources;
+    this.adoptMerge(sources, merged.value);
+    return this.accept(merged.warnings);
+  }
+
+  private accept(warnings: readonly Diagnostic[]): ReloadOutcome {
     this.stale = false;
     this.lastApplied = undefined;
-    this.diagnostics = [...merged.warnings].sort(compareDiagnostics);
+    this.diagnostics = [...warnings].sort(compareDiagnostics);
     return { fresh: true, diagnostics: this.diagnostics };
+  }
+
+  /**
+   * Patch the desired state in place with the sources that changed since the good state in use
+   * (the loader hands back the same result object for an unchanged file). Gives exactly what a
+   * full merge would, or declines (false) whenever it could differ: a source with errors (the
+   * full merge reports them), a key that another source also defines (a conflict or a duplicate:
+   * the full merge decides, with its diagnostics), or a large change.
+   */
+  private patch(sources: readonly SourceResult[]): boolean {
+    const desired = this.desired;
+    if (desired === null) return false;
+    const before: SourceResult[] = [];
+    const after: SourceResult[] = [];
+    const names = new Set<string>();
+    for (const s of sources) {
+      names.add(s.source);
+      if (hasErrors(s.diagnostics)) return false;
+      const old = this.goodBySource.get(s.source);
+      if (old === s) continue;
+      after.push(s);
+      if (old !== undefined) before.push(old);
+    }
+    for (const [name, old] of this.goodBySource) if (!names.has(name)) before.push(old);
+    let volume = 0;
+    for (const s of [...before, ...after]) volume += s.routes.length;
+    if (volume > Math.max(1000, desired.size * PATCH_MAX_SHARE)) return false;
+    const gone = new Set<RouteKey>();
+    for (const s of before) {
+      for (const key of keysOfSource(s)) {
+        if (this.repeated.has(key)) return false;
+        gone.add(key);
+      }
+    }
+    const fresh = new Map<RouteKey, Route>();
+    for (const s of after) {
+      const keys = keysOfSource(s);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as RouteKey;
+        if (fresh.has(key) || (!gone.has(key) && desired.has(key))) return false;
+        fresh.set(key, s.routes[i] as Route);
+      }
+    }
+    for (const key of gone) if (!fresh.has(key)) desired.delete(key);
+    for (const [key, route] of fresh) desired.set(key, route);
+    if (this.touched !== null) {
+      for (const key of gone) this.touched.add(key);
+      for (const key of fresh.keys()) this.touched.add(key);
+    }
+    this.goodFiles = sources;
+    for (const s of before) this.goodBySource.delete(s.source);
+    for (const s of after) this.goodBySource.set(s.source, s);
+    return true;
   }
 
   /** Merge the good file sources with candidate api routes (conflicts are E_CONFLICT diagnostics). */
@@ -126,7 +216,7 @@ export class DesiredState {
   /** Adopt api routes already checked with mergeWithApi. */
   adoptApi(routes: readonly Route[], merged: RouteSet): void {
     this.apiRoutes = routes;
-    if (this.desired !== null) this.desired = merged;
+    if (this.desired !== null) this.adoptMerge(this.goodFiles, new Map(merged));
   }
 
   private reject(diagnostics: readonly Diagnostic[]): ReloadOutcome {
