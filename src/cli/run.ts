@@ -239,7 +239,7 @@ async function runSession(
     logger,
     onChange: () => reconciler.trigger('routes changed'),
   });
-  const onHup = (): void => reconciler.trigger('SIGHUP');
+  const onHup = (): void => reconciler.trigger('SIGHUP', { full: true });
   const onTerm = (): void => stop('SIGTERM');
   const onInt = (): void => stop('SIGINT');
   process.on('SIGHUP', onHup);

@@ -38,6 +38,7 @@ function renderReconcile(r: ReconcileRecord): Record<string, unknown> {
     outcome: r.outcome,
     summary: r.summary,
     lines: r.lines,
+    ...optional('diff', r.diff),
     ...optional('error', r.error),
   };
 }

@@ -41,6 +41,17 @@ export interface ReconcileRecord {
   };
   /** Set when `outcome` is `failed`: the error code and message. */
   readonly error?: { readonly code: string; readonly message: string };
+  /**
+   * What the diff compared: every desired and announced key (`full`), or only the keys the
+   * desired state touched since a reconcile that left everything converged (`touched`).
+   */
+  readonly diff?: DiffScope;
+}
+
+export interface DiffScope {
+  readonly scope: 'full' | 'touched';
+  /** Desired keys (`full`) or touched keys compared. */
+  readonly keys: number;
 }
 
 export interface AckError {

@@ -105,6 +105,13 @@ export class Ledger {
     }
   }
 
+  private changes = 0;
+
+  /** Counts changes to the announced and pending routes: equal revisions, same routes. */
+  get revision(): number {
+    return this.changes;
+  }
+
   /** Routes ExaBGP acknowledged. */
   get announced(): RouteSet {
     return this.announcedMap;
@@ -151,6 +158,7 @@ export class Ledger {
     this.announcedMap.clear();
     this.pendingMap.clear();
     this.intents.clear();
+    this.changes += 1;
   }
 
   /** Record intent before writing one line: its keys become pending. */
@@ -197,6 +205,7 @@ export class Ledger {
     );
     for (const { id, keys, ids } of written) this.intents.note(id, keys, ids);
     for (const [key, m] of marks) this.pendingMap.set(key, m);
+    this.changes += 1;
   }
 
   /** Apply settled lines' effects in ack order, in one transaction. */
@@ -220,6 +229,7 @@ export class Ledger {
       else this.pendingMap.delete(key);
     });
     this.intents.settled(cleared);
+    this.changes += 1;
   }
 
   /** The desired sources of the last applied state (used when routes.d is invalid at start-up). */

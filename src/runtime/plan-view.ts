@@ -2,11 +2,11 @@
 // guarded and hashed (the hash confirms a guarded plan). Also the withdraw-everything plan of
 // `--withdraw-on-exit`. Computes only; applying is apply.ts's job.
 import { createHash } from 'node:crypto';
-import { diffRoutes } from '../core/diff.js';
+import { diffRoutes, diffRoutesAt } from '../core/diff.js';
 import { encodePlan, type CommandLine, type EncodeOptions } from '../core/exabgp.js';
 import { evaluateGuard, type GuardPolicy } from '../core/guard.js';
 import type { Plan } from '../core/plan.js';
-import { sortRoutesBy, type RouteSet } from '../core/route.js';
+import { sortRoutesBy, type RouteKey, type RouteSet } from '../core/route.js';
 import type { PlanView } from './handle.js';
 import type { Ledger } from './ledger.js';
 
@@ -31,14 +31,22 @@ export interface ComputedPlan {
   readonly view: PlanView;
 }
 
-/** Diff `desired` against the ledger (pending keys re-asserted), encode, guard and hash. */
+/**
+ * Diff `desired` against the ledger (pending keys re-asserted), encode, guard and hash. `keys`:
+ * diff only these, the caller knowing every other key converged (see diffRoutesAt).
+ */
 export function computePlan(
   desired: RouteSet,
   ledger: Ledger,
   options: { readonly guard: GuardPolicy; readonly encode?: EncodeOptions },
+  keys?: ReadonlySet<RouteKey>,
 ): ComputedPlan {
   const announced = ledger.announcedForDiff();
-  const plan = diffRoutes(desired, announced, { unknown: ledger.pendingKeys });
+  const unknown = ledger.pendingKeys;
+  const plan =
+    keys === undefined
+      ? diffRoutes(desired, announced, { unknown })
+      : diffRoutesAt(desired, announced, keys, { unknown });
   const lines = encodePlan(plan, options.encode);
   // Pending keys count as announced: after a kill -9 mid-apply their state at ExaBGP is unknown,
   // and the plan's withdraws include them (20k in flight, 2 acknowledged: not "withdraw all").

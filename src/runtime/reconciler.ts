@@ -5,7 +5,7 @@ import type { Result } from '../core/diagnostic.js';
 import type { EncodeOptions } from '../core/exabgp.js';
 import type { GuardPolicy } from '../core/guard.js';
 import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
-import type { Route, RouteSet } from '../core/route.js';
+import type { Route, RouteKey, RouteSet } from '../core/route.js';
 import { isReconcilerError } from '../errors.js';
 import { applyLines, DEFAULT_APPLY_OPTIONS, type ApplyOptions, type ApplyReport } from './apply.js';
 import type { Clock } from './clock.js';
@@ -13,6 +13,7 @@ import { logInvalidInput, type DesiredState } from './desired-state.js';
 import type { ExabgpWriter } from './exabgp-writer.js';
 import type {
   AnnouncedView,
+  DiffScope,
   ConfirmResult,
   PlanView,
   ReconcileOutcome,
@@ -65,6 +66,16 @@ export class Reconciler implements ReconcilerHandle {
   private readonly timers: NamedTimers;
   private verifyDue: boolean;
   private waiters: ((r: ReconcileRecord) => void)[] = [];
+  /**
+   * The ledger revision at which the announced routes were last known to equal the desired
+   * ones (a clean reconcile): while it still holds, the next reconcile diffs only the keys the
+   * desired state touched since. Undefined: unknown, diff everything.
+   */
+  private convergedAt: number | undefined;
+  /** The next reconcile diffs everything (resync timer, SIGHUP): the level-based safety net. */
+  private fullDue = true;
+  /** What the current reconcile's diff compared (for its record and log line). */
+  private diffScope: DiffScope | undefined;
 
   constructor(
     private readonly deps: ReconcilerDeps,
@@ -80,18 +91,25 @@ export class Reconciler implements ReconcilerHandle {
     this.trigger('request');
   }
 
-  /** Coalesce a trigger (watcher, SIGHUP, timer, neighbor up, api) into the loop. */
-  trigger(reason: string): void {
+  /**
+   * Coalesce a trigger (watcher, SIGHUP, timer, neighbor up, api) into the loop. `full`: diff the
+   * whole desired state against the whole ledger even if only a few keys are known to have moved.
+   */
+  trigger(reason: string, options: { readonly full?: boolean } = {}): void {
     if (this.stopping) return;
     this.deps.logger.debug({ [LogField.reason]: reason }, 'reconcile requested');
+    if (options.full === true) this.fullDue = true;
     this.dirty = true;
     this.running ??= this.loop();
   }
 
   /** Trigger and resolve with the record of a reconcile that started after this call. */
-  reconcileNow(reason: string): Promise<ReconcileRecord> {
+  reconcileNow(
+    reason: string,
+    options: { readonly full?: boolean } = {},
+  ): Promise<ReconcileRecord> {
     const done = new Promise<ReconcileRecord>((resolve) => this.waiters.push(resolve));
-    this.trigger(reason);
+    this.trigger(reason, options);
     return done;
   }
 
@@ -129,12 +147,18 @@ export class Reconciler implements ReconcilerHandle {
     try {
       const reload = await this.deps.desired.reload();
       if (!reload.fresh) logInvalidInput(log, this.deps.desired, reload.diagnostics.length);
+      const keys = this.keysToDiff();
       const desired = this.deps.desired.current;
       if (desired === null) {
         return this.finish(log, id, startedAt, 'no-changes', EMPTY_PLAN, undefined);
       }
-      const { plan, lines, view } = this.computePlan(desired);
+      const { plan, lines, view } = computePlan(desired, this.deps.ledger, this.options, keys);
+      this.diffScope =
+        keys === undefined
+          ? { scope: 'full', keys: desired.size }
+          : { scope: 'touched', keys: keys.size };
       if (isEmptyPlan(plan) && plan.reassert.length === 0) {
+        this.noteConverged(undefined);
         return this.finish(log, id, startedAt, 'no-changes', plan, undefined);
       }
       if (view.guard.tripped && !this.isConfirmed(view.hash)) {
@@ -154,6 +178,7 @@ export class Reconciler implements ReconcilerHandle {
       // as the last applied desired state (used when the files are invalid at start-up).
       if (reload.fresh)
         this.deps.ledger.saveDesiredSources(this.deps.desired.fileSourcesForLedger());
+      this.noteConverged(report);
       return this.finish(log, id, startedAt, 'applied', plan, report);
     } catch (err) {
       const code = isReconcilerError(err) ? err.code : 'E_INTERNAL';
@@ -167,6 +192,29 @@ export class Reconciler implements ReconcilerHandle {
         { code, message },
       );
     }
+  }
+
+  /**
+   * The keys this reconcile needs to diff, or undefined for all of them: only the keys the
+   * desired state touched, when the previous reconcile left everything converged and nothing has
+   * changed the ledger since (no crash recovery, no --verify repair, no pending line).
+   */
+  private keysToDiff(): ReadonlySet<RouteKey> | undefined {
+    const touched = this.deps.desired.takeTouched();
+    const ledger = this.deps.ledger;
+    const converged = this.convergedAt === ledger.revision && ledger.pending.size === 0;
+    const full = this.fullDue || touched === null || !converged;
+    this.fullDue = false;
+    this.convergedAt = undefined;
+    return full ? undefined : touched;
+  }
+
+  /** After a plan was applied (or was empty): remember the ledger matches the desired state. */
+  private noteConverged(report: ApplyReport | undefined): void {
+    const clean =
+      report === undefined ||
+      (report.errors + report.timeouts + report.closed === 0 && !report.stopped);
+    if (clean && this.deps.ledger.pending.size === 0) this.convergedAt = this.deps.ledger.revision;
   }
 
   private isConfirmed(hash: string): boolean {
@@ -190,12 +238,23 @@ export class Reconciler implements ReconcilerHandle {
     report: ApplyReport | undefined,
   ): ReconcileRecord {
     const durationMs = this.deps.clock.now() - startedAt;
-    const record = this.status.record({ id, startedAt, durationMs, outcome }, plan, report);
+    const diff = this.diffScope;
+    this.diffScope = undefined;
+    const record = this.status.record(
+      { id, startedAt, durationMs, outcome, ...(diff === undefined ? {} : { diff }) },
+      plan,
+      report,
+    );
     const failed = report !== undefined && report.errors + report.timeouts > 0;
     if (failed) this.scheduleRetry();
     else this.retryDelay = 0;
     this.scheduleResync();
-    const fields = { ...summarizePlan(plan), [LogField.durationMs]: durationMs, outcome };
+    const fields = {
+      ...summarizePlan(plan),
+      [LogField.durationMs]: durationMs,
+      outcome,
+      ...(diff === undefined ? {} : { diff: diff.scope, diffKeys: diff.keys }),
+    };
     if (outcome !== 'no-changes' || id === 1)
       log.info({ ...fields, lines: record.lines }, 'reconcile done');
     else log.debug(fields, 'reconcile done');
@@ -213,7 +272,9 @@ export class Reconciler implements ReconcilerHandle {
 
   private scheduleResync(): void {
     if (this.stopping || this.options.resyncIntervalMs <= 0) return;
-    this.timers.set('resync', this.options.resyncIntervalMs, () => this.trigger('resync timer'));
+    this.timers.set('resync', this.options.resyncIntervalMs, () =>
+      this.trigger('resync timer', { full: true }),
+    );
   }
 
   /** The `--verify` check, inside the loop: no reconcile writes while ExaBGP prints its RIB. */
@@ -248,7 +309,7 @@ export class Reconciler implements ReconcilerHandle {
     // After a session flap ExaBGP re-sends its whole adj-rib-out by itself (exabgp-api.md §7), so
     // `up` needs no replay. A reconcile is still cheap (identical routes are not re-sent) and
     // catches anything that changed while we were not looking.
-    if (state === 'up') this.trigger(`neighbor ${address} up`);
+    if (state === 'up') this.trigger(`neighbor ${address} up`, { full: true });
   }
 
   // --- ReconcilerHandle -------------------------------------------------------------------

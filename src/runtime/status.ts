@@ -8,6 +8,7 @@ import type { DesiredState } from './desired-state.js';
 import type { ExabgpWriter } from './exabgp-writer.js';
 import type {
   AckError,
+  DiffScope,
   NeighborStatus,
   PlanView,
   ReconcileOutcome,
@@ -69,7 +70,13 @@ export class StatusTracker {
   }
 
   record(
-    base: { id: number; startedAt: number; durationMs: number; outcome: ReconcileOutcome },
+    base: {
+      id: number;
+      startedAt: number;
+      durationMs: number;
+      outcome: ReconcileOutcome;
+      diff?: DiffScope;
+    },
     plan: Plan,
     report: ApplyReport | undefined,
     error?: { code: string; message: string },

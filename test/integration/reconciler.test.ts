@@ -166,6 +166,29 @@ describe('Reconciler with a fake ExaBGP', () => {
     expect(keys(ledger)).toEqual(['* ipv4 unicast 10.0.1.0/24', '* ipv4 unicast 10.9.0.0/24']);
   });
 
+  it('diffs only the keys an edit touched while converged, and everything when asked or after a failure', async () => {
+    const { start, write } = setup();
+    const { exabgp, reconciler } = start({
+      fake: { answer: (line) => (line.includes('10.9.1.0/24') ? 'error' : 'done') },
+    });
+    expect((await reconciler.reconcileNow('first')).diff).toEqual({ scope: 'full', keys: 2 });
+    write('b.yaml', 'routes:\n  - prefix: 10.9.0.0/24\n    next-hop: 192.0.2.9\n');
+    const edit = await reconciler.reconcileNow('edit');
+    expect(edit.diff).toEqual({ scope: 'touched', keys: 1 });
+    expect(exabgp.lines.slice(2)).toEqual(['announce route 10.9.0.0/24 next-hop 192.0.2.9']);
+    expect((await reconciler.reconcileNow('nothing')).diff).toEqual({ scope: 'touched', keys: 0 });
+    const full = await reconciler.reconcileNow('resync', { full: true });
+    expect(full).toMatchObject({ outcome: 'no-changes', diff: { scope: 'full', keys: 3 } });
+    // A rejected line leaves ExaBGP and the ledger apart from the desired state: the next
+    // reconcile diffs everything and re-sends it.
+    write('b.yaml', 'routes:\n  - prefix: 10.9.1.0/24\n    next-hop: 192.0.2.9\n');
+    const rejected = await reconciler.reconcileNow('edit 2');
+    expect(rejected).toMatchObject({ diff: { scope: 'touched', keys: 2 }, lines: { errors: 1 } });
+    const retry = await reconciler.reconcileNow('retry');
+    expect(retry.diff).toEqual({ scope: 'full', keys: 3 });
+    expect(exabgp.lines.slice(-1)).toEqual(['announce route 10.9.1.0/24 next-hop 192.0.2.9']);
+  });
+
   it('keeps the last good desired state whole while a file is invalid, and recovers when fixed', async () => {
     const { start, write } = setup();
     const { exabgp, ledger, reconciler } = start();
