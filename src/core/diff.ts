@@ -164,12 +164,18 @@ function computeAfterAll(
   neighborSpecific: () => boolean,
 ): Reassert[] {
   const reassert: Reassert[] = [];
+  const isAll = (r: Route): boolean => r.target === ALL_NEIGHBORS;
+  const anyAll =
+    plan.announce.some(isAll) ||
+    plan.update.some((u) => isAll(u.after)) ||
+    plan.withdraw.some(isAll);
+  if (!anyAll || !neighborSpecific()) return reassert;
   const starSent = new Set<string>();
   const starWithdrawn = new Set<string>();
   for (const r of plan.announce) if (r.target === ALL_NEIGHBORS) starSent.add(ribKey(r));
   for (const u of plan.update) if (u.after.target === ALL_NEIGHBORS) starSent.add(ribKey(u.after));
   for (const r of plan.withdraw) if (r.target === ALL_NEIGHBORS) starWithdrawn.add(ribKey(r));
-  if ((starSent.size > 0 || starWithdrawn.size > 0) && neighborSpecific()) {
+  if (starSent.size > 0 || starWithdrawn.size > 0) {
     // A `*` announce precedes the neighbor-specific announces in the same plan, so those need no
     // re-assert; a `*` withdraw comes after them, so every desired (N, P) is sent again.
     for (const [key, want] of desired) {
