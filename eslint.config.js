@@ -27,7 +27,16 @@ const restrictCore = {
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/**', 'examples/**', '*.config.*'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/**',
+      'scripts/**',
+      'examples/**',
+      '*.config.*',
+      'src/config/routes-validator.generated.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -1,8 +1,10 @@
-// The route document schema (schemas/routes.schema.json), compiled once by ajv (draft 2020-12,
-// strict, allErrors). Also the HTTP body schema. Reads the schema file once at import; no other I/O.
+// The route document schema (schemas/routes.schema.json): the validator ajv generated from it at
+// build time (draft 2020-12, strict, allErrors; see schema-codegen.ts), so no process pays for
+// importing ajv and compiling the schema. Also the HTTP body schema. Reads the schema file once
+// at import (for the OpenAPI document); no other I/O.
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { validate as generatedValidate } from './routes-validator.generated.js';
 
 /** `$id` of the route document schema. */
 export const ROUTES_SCHEMA_ID = 'https://exabgp-reconciler.dev/schemas/routes.schema.json';
@@ -12,19 +14,8 @@ export const ROUTES_SCHEMA: Readonly<Record<string, unknown>> = JSON.parse(
   readFileSync(new URL('../../schemas/routes.schema.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
-// ajv-formats is CommonJS: under NodeNext its default export arrives as the module namespace.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-// strictRequired is off because `oneOf: [{ required: [prefix] }, { required: [prefixes] }]` names
-// properties defined one level up; every other strict check stays on.
-function compileRoutesSchema(): ValidateFunction {
-  const ajv = new Ajv2020({ strict: true, strictRequired: false, allErrors: true, verbose: true });
-  addFormats(ajv, ['ipv4', 'ipv6']);
-  return ajv.compile(ROUTES_SCHEMA);
-}
-
-/** The compiled validator for a whole route document; errors in `validateRoutesDocument.errors`. */
-export const validateRoutesDocument: ValidateFunction = compileRoutesSchema();
+/** The validator for a whole route document; errors in `validateRoutesDocument.errors`. */
+export const validateRoutesDocument = generatedValidate as ValidateFunction;
 
 export type SchemaError = ErrorObject;
 
