@@ -26,7 +26,7 @@ export interface ApplyDeps {
 }
 
 export interface ApplyOptions {
-  /** Lines marked pending per ledger transaction before they are written. */
+  /** Lines marked pending per ledger transaction before they are written (after a ramp-up). */
   readonly batchLines: number;
   /** Commit settled lines once this many are buffered ... */
   readonly commitEveryLines: number;
@@ -173,8 +173,15 @@ export async function applyLines(
     }
     settler.settle(line, outcome);
   };
-  outer: for (let i = 0; i < lines.length; i += options.batchLines) {
-    const batch = lines.slice(i, i + options.batchLines);
+  // Batches grow 1, 2, 4, ... up to batchLines: the first line is written after marking one line,
+  // not a whole batch (at a cold start that is 32k routes and ~40 ms before ExaBGP has anything).
+  let size = Math.min(1, options.batchLines);
+  outer: for (
+    let i = 0;
+    i < lines.length;
+    i += size, size = Math.min(size * 2, options.batchLines)
+  ) {
+    const batch = lines.slice(i, i + size);
     settler.mark(batch);
     for (let j = 0; j < batch.length; j += 1) {
       const line = batch[j]!;

@@ -112,3 +112,60 @@ describe('applyLines', () => {
     expect(ledger.announced.size).toBe(0);
   });
 });
+
+describe('applyLines batches', () => {
+  it('marks the first line alone, then batches of 2, 4, ... up to batchLines, each before writing it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apply-'));
+    const ledger = Ledger.open(dir);
+    cleanup.push(() => {
+      ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const exabgp = new FakeExabgp({});
+    const writer = new ExabgpWriter(
+      exabgp.stdout,
+      {
+        ack: true,
+        maxInFlightLines: 64,
+        maxInFlightBytes: 1 << 20,
+        ackTimeoutMs: 1000,
+        quietAfterTimeoutMs: 5,
+      },
+      systemClock,
+    );
+    startExabgpReader(exabgp.stdin, {
+      onMessage: (m) => (m.kind === 'ack' ? writer.handleAck(m.ok) : undefined),
+      onEnd: () => writer.close('eof'),
+    });
+    let written = 0;
+    const write = writer.write.bind(writer);
+    writer.write = (text, options) => {
+      written += 1;
+      return write(text, options);
+    };
+    const batches: { size: number; writtenBefore: number }[] = [];
+    const mark = ledger.markPendingLines.bind(ledger);
+    ledger.markPendingLines = (lines) => {
+      batches.push({ size: lines.length, writtenBefore: written });
+      mark(lines);
+    };
+    const lines: ApplyLine[] = Array.from({ length: 20 }, (_, i) => {
+      const r = route({ prefix: `10.0.${i}.0/24` });
+      return {
+        text: `announce route 10.0.${i}.0/24 next-hop 192.0.2.1`,
+        routes: [r],
+        commit: 'set',
+      };
+    });
+    const deps = { writer, ledger, logger: createSilentLogger(), clock: systemClock };
+    const report = await applyLines(lines, deps, {
+      batchLines: 4,
+      commitEveryLines: 8,
+      commitDelayMs: 1,
+    });
+    expect(report.done).toBe(20);
+    expect(batches.map((b) => b.size)).toEqual([1, 2, 4, 4, 4, 4, 1]);
+    expect(batches.map((b) => b.writtenBefore)).toEqual([0, 1, 3, 7, 11, 15, 19]);
+    expect(ledger.pending.size).toBe(0);
+  });
+});
