@@ -1,6 +1,7 @@
 // Positions for diagnostics: JSON pointer / path segments → YAML node → 1-based line:col, and the
 // dotted path used in messages. Only called when there is something to report (never on the happy path).
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 
 export type PathSegment = string | number;
 
@@ -36,6 +37,7 @@ export function toDotPath(segments: readonly PathSegment[]): string {
 }
 
 function child(doc: Document, node: unknown, seg: PathSegment, wantKey: boolean): unknown {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLib();
   const n = isAlias(node) ? node.resolve(doc) : node;
   if (isSeq(n) && typeof seg === 'number') return n.items[seg];
   if (isMap(n)) {

@@ -1,7 +1,7 @@
 // The two ways a route document becomes a SourceResult: the fast path (a document in the plain
 // subset that yields no diagnostic at all) and the `yaml` package, which gives every diagnostic its
 // position. Pure functions of the text; the caller (load-routes.ts) owns size limits and files.
-import { isSeq, LineCounter, parseDocument, type Document, type Tags } from 'yaml';
+import type { Document, LineCounter, Tags } from 'yaml';
 import type { ErrorCode } from '../errors.js';
 import {
   compareDiagnostics,
@@ -21,6 +21,7 @@ import {
   type Position,
 } from './locate.js';
 import { toSchemaIssues, validateRoutesDocument } from './schema.js';
+import { yamlLib } from './yaml-lib.js';
 
 export function diagnostic(
   file: string,
@@ -83,7 +84,7 @@ function schemaDiagnostics(source: string, doc: Document, lc: LineCounter): Diag
 
 function makeSink(source: string, doc: Document, lc: LineCounter, out: Diagnostic[]): EntrySink {
   const routesNode = doc.get('routes', true);
-  const items = isSeq(routesNode) ? routesNode.items : [];
+  const items = yamlLib().isSeq(routesNode) ? routesNode.items : [];
   const position = (path: readonly PathSegment[]): Position => locateNode(doc, lc, path);
   return {
     source,
@@ -142,7 +143,8 @@ export function parseWithYaml(
   text: string,
   maxAliasCount: number,
 ): SourceResult {
-  const lc = new LineCounter();
+  const { LineCounter: Counter, parseDocument } = yamlLib();
+  const lc = new Counter();
   const doc = parseDocument(text, {
     lineCounter: lc,
     prettyErrors: true,
