@@ -36,29 +36,39 @@ export function diffRoutes(
   options: DiffOptions = {},
 ): Plan {
   const unknown = options.unknown ?? NONE;
-  const announce: Route[] = [];
-  const update: RouteUpdate[] = [];
-  const withdraw: Route[] = [];
-  let unchanged = 0;
+  const lists = emptyLists();
   let neighborSpecific = false;
   for (const [key, want] of desired) {
     if (want.target !== ALL_NEIGHBORS) neighborSpecific = true;
-    const have = announced.get(key);
-    if (have === undefined) announce.push(want);
-    else if (have.value !== want.value) update.push({ before: have, after: want });
-    else if (unknown.has(key)) announce.push(want);
-    else unchanged += 1;
+    classify(lists, unknown, key, want, announced.get(key));
   }
   for (const [key, have] of announced) {
-    if (!desired.has(key)) withdraw.push(have);
+    if (!desired.has(key)) lists.withdraw.push(have);
   }
-  return finishPlan(
-    desired,
-    announced,
-    unknown,
-    { announce, update, withdraw, unchanged },
-    () => neighborSpecific,
-  );
+  return finishPlan(desired, announced, unknown, lists, () => neighborSpecific);
+}
+
+interface Lists {
+  readonly announce: Route[];
+  readonly update: RouteUpdate[];
+  readonly withdraw: Route[];
+  unchanged: number;
+}
+
+const emptyLists = (): Lists => ({ announce: [], update: [], withdraw: [], unchanged: 0 });
+
+/** Where a desired key goes: announced if new or unknown, updated if its value moved, else unchanged. */
+function classify(
+  lists: Lists,
+  unknown: ReadonlySet<RouteKey>,
+  key: RouteKey,
+  want: Route,
+  have: Route | undefined,
+): void {
+  if (have === undefined) lists.announce.push(want);
+  else if (have.value !== want.value) lists.update.push({ before: have, after: want });
+  else if (unknown.has(key)) lists.announce.push(want);
+  else lists.unchanged += 1;
 }
 
 /**
@@ -75,33 +85,24 @@ export function diffRoutesAt(
   options: DiffOptions = {},
 ): Plan {
   const unknown = options.unknown ?? NONE;
-  const announce: Route[] = [];
-  const update: RouteUpdate[] = [];
-  const withdraw: Route[] = [];
+  const lists = emptyLists();
   const seen = new Set<RouteKey>();
   let looked = 0;
-  let same = 0;
   const look = (key: RouteKey): void => {
     if (seen.has(key)) return;
     seen.add(key);
     const want = desired.get(key);
     const have = announced.get(key);
-    if (want === undefined) {
-      if (have !== undefined) withdraw.push(have);
-      return;
-    }
-    looked += 1;
-    if (have === undefined) announce.push(want);
-    else if (have.value !== want.value) update.push({ before: have, after: want });
-    else if (unknown.has(key)) announce.push(want);
-    else same += 1;
+    if (want !== undefined) {
+      looked += 1;
+      classify(lists, unknown, key, want, have);
+    } else if (have !== undefined) lists.withdraw.push(have);
   };
   for (const key of keys) look(key);
   for (const key of unknown) look(key);
-  const unchanged = desired.size - looked + same;
-  return finishPlan(desired, announced, unknown, { announce, update, withdraw, unchanged }, () =>
-    hasNeighborSpecific(desired),
-  );
+  // Every desired key not looked at is converged, hence unchanged.
+  lists.unchanged += desired.size - looked;
+  return finishPlan(desired, announced, unknown, lists, () => hasNeighborSpecific(desired));
 }
 
 function hasNeighborSpecific(desired: RouteSet): boolean {
@@ -109,18 +110,11 @@ function hasNeighborSpecific(desired: RouteSet): boolean {
   return false;
 }
 
-interface Classified {
-  readonly announce: Route[];
-  readonly update: RouteUpdate[];
-  readonly withdraw: Route[];
-  readonly unchanged: number;
-}
-
 function finishPlan(
   desired: RouteSet,
   announced: RouteSet,
   unknown: ReadonlySet<RouteKey>,
-  { announce, update, withdraw, unchanged }: Classified,
+  { announce, update, withdraw, unchanged }: Lists,
   neighborSpecific: () => boolean,
 ): Plan {
   const plan = {

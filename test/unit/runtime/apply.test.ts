@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { routeKey } from '../../../src/core/route.js';
-import { applyLines, type ApplyLine } from '../../../src/runtime/apply.js';
+import { applyLines, type ApplyDeps, type ApplyLine } from '../../../src/runtime/apply.js';
 import { systemClock } from '../../../src/runtime/clock.js';
 import { startExabgpReader } from '../../../src/runtime/exabgp-reader.js';
 import { ExabgpWriter } from '../../../src/runtime/exabgp-writer.js';
@@ -17,8 +17,16 @@ afterEach(() => {
   for (const c of cleanup.splice(0)) c();
 });
 
-function setup(fake: FakeExabgpOptions): {
+function setup(
+  fake: FakeExabgpOptions,
+  window: { maxInFlightLines: number; ackTimeoutMs: number } = {
+    maxInFlightLines: 4,
+    ackTimeoutMs: 50,
+  },
+): {
   ledger: Ledger;
+  writer: ExabgpWriter;
+  deps: ApplyDeps;
   run: (lines: ApplyLine[]) => ReturnType<typeof applyLines>;
 } {
   const dir = mkdtempSync(join(tmpdir(), 'apply-'));
@@ -30,13 +38,7 @@ function setup(fake: FakeExabgpOptions): {
   const exabgp = new FakeExabgp(fake);
   const writer = new ExabgpWriter(
     exabgp.stdout,
-    {
-      ack: true,
-      maxInFlightLines: 4,
-      maxInFlightBytes: 1 << 20,
-      ackTimeoutMs: 50,
-      quietAfterTimeoutMs: 5,
-    },
+    { ack: true, maxInFlightBytes: 1 << 20, quietAfterTimeoutMs: 5, ...window },
     systemClock,
   );
   startExabgpReader(exabgp.stdin, {
@@ -46,6 +48,8 @@ function setup(fake: FakeExabgpOptions): {
   const deps = { writer, ledger, logger: createSilentLogger(), clock: systemClock };
   return {
     ledger,
+    writer,
+    deps,
     run: (lines) =>
       applyLines(lines, deps, { batchLines: 2, commitEveryLines: 2, commitDelayMs: 1 }),
   };
@@ -115,28 +119,7 @@ describe('applyLines', () => {
 
 describe('applyLines batches', () => {
   it('marks the first line alone, then batches of 2, 4, ... up to batchLines, each before writing it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apply-'));
-    const ledger = Ledger.open(dir);
-    cleanup.push(() => {
-      ledger.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const exabgp = new FakeExabgp({});
-    const writer = new ExabgpWriter(
-      exabgp.stdout,
-      {
-        ack: true,
-        maxInFlightLines: 64,
-        maxInFlightBytes: 1 << 20,
-        ackTimeoutMs: 1000,
-        quietAfterTimeoutMs: 5,
-      },
-      systemClock,
-    );
-    startExabgpReader(exabgp.stdin, {
-      onMessage: (m) => (m.kind === 'ack' ? writer.handleAck(m.ok) : undefined),
-      onEnd: () => writer.close('eof'),
-    });
+    const { ledger, writer, deps } = setup({}, { maxInFlightLines: 64, ackTimeoutMs: 1000 });
     let written = 0;
     const write = writer.write.bind(writer);
     writer.write = (text, options) => {
@@ -157,7 +140,6 @@ describe('applyLines batches', () => {
         commit: 'set',
       };
     });
-    const deps = { writer, ledger, logger: createSilentLogger(), clock: systemClock };
     const report = await applyLines(lines, deps, {
       batchLines: 4,
       commitEveryLines: 8,
