@@ -60,7 +60,8 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --verify-interval DUR    repeat the check this often (implies --verify), 0 = once  [0]
   -h, --help
 
-Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). SIGHUP reconciles at once.
+Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). SIGHUP reconciles at once, diffing
+every route (as the --resync-interval timer does).
 `;
 
 const OPTIONS = {
