@@ -41,15 +41,15 @@ const PATCH_MAX_SHARE = 0.25;
 
 export class DesiredState {
   private desired: Map<RouteKey, Route> | null = null;
-  /** File sources of the desired state in use. */
-  private goodFiles: readonly SourceResult[] = [];
-  /** The same, by source name: what a reload compares its results with (by identity). */
+  /** File sources of the desired state in use, by name: a reload compares with them by identity. */
   private goodBySource = new Map<string, SourceResult>();
   /** Keys more than one route of the merge defines: a patch touching one merges in full. */
   private repeated: ReadonlySet<RouteKey> = new Set();
   /** Keys whose desired route may have changed since takeTouched(); null: any key may have. */
   private touched: Set<RouteKey> | null = null;
   private apiRoutes: readonly Route[];
+  /** The api routes as a source (hashed once per change, not per reload). */
+  private apiSource: SourceResult;
   private diagnostics: readonly Diagnostic[] = [];
   private stale = false;
   /** Reads the last applied state; called only if the files are invalid before any good load. */
@@ -61,6 +61,7 @@ export class DesiredState {
     lastApplied: readonly StoredSource[] | (() => readonly StoredSource[]),
   ) {
     this.apiRoutes = apiRoutes;
+    this.apiSource = apiSourceResult(apiRoutes);
     if (typeof lastApplied === 'function') this.lastApplied = lastApplied;
     else this.holdLastApplied(lastApplied);
   }
@@ -68,12 +69,10 @@ export class DesiredState {
   /** Until the files load cleanly, the last applied state (if any) is what we hold to. */
   private holdLastApplied(lastApplied: readonly StoredSource[]): void {
     if (lastApplied.length === 0) return;
-    const merged = mergeSources([
-      ...lastApplied.map(storedToResult),
-      apiSourceResult(this.apiRoutes),
-    ]);
+    const files = lastApplied.map(storedToResult);
+    const merged = mergeSources([...files, this.apiSource]);
     if (merged.ok) {
-      this.adoptMerge(lastApplied.map(storedToResult), merged.value);
+      this.adoptMerge(files, merged.value);
       this.stale = true;
     }
   }
@@ -81,9 +80,8 @@ export class DesiredState {
   /** A full merge of `files` and the api source is now the desired state. */
   private adoptMerge(files: readonly SourceResult[], merged: Map<RouteKey, Route>): void {
     this.desired = merged;
-    this.goodFiles = files;
     this.goodBySource = new Map(files.map((f) => [f.source, f]));
-    this.repeated = repeatedKeys([...files, apiSourceResult(this.apiRoutes)], merged.size);
+    this.repeated = repeatedKeys([...files, this.apiSource], merged.size);
     this.touched = null;
   }
 
@@ -116,6 +114,10 @@ export class DesiredState {
     return this.apiRoutes;
   }
 
+  private get goodFiles(): SourceResult[] {
+    return [...this.goodBySource.values()];
+  }
+
   /** File sources of the state in use, for the ledger's "last applied desired state". */
   fileSourcesForLedger(): StoredSource[] {
     return this.goodFiles.map((s) => ({ source: s.source, hash: s.hash, routes: s.routes }));
@@ -141,7 +143,7 @@ export class DesiredState {
       return this.reject([d]);
     }
     if (this.patch(sources)) return this.accept(sources.flatMap((s) => s.diagnostics));
-    const merged = mergeSources([...sources, apiSourceResult(this.apiRoutes)]);
+    const merged = mergeSources([...sources, this.apiSource]);
     if (!merged.ok) return this.reject(merged.diagnostics);
     if (hasErrors(merged.warnings)) return this.reject(merged.warnings);
     this.adoptMerge(sources, merged.value);
@@ -202,21 +204,21 @@ export class DesiredState {
       for (const key of gone) this.touched.add(key);
       for (const key of fresh.keys()) this.touched.add(key);
     }
-    this.goodFiles = sources;
     for (const s of before) this.goodBySource.delete(s.source);
     for (const s of after) this.goodBySource.set(s.source, s);
     return true;
   }
 
   /** Merge the good file sources with candidate api routes (conflicts are E_CONFLICT diagnostics). */
-  mergeWithApi(routes: readonly Route[]): Result<RouteSet> {
+  mergeWithApi(routes: readonly Route[]): Result<Map<RouteKey, Route>> {
     return mergeSources([...this.goodFiles, apiSourceResult(routes)]);
   }
 
   /** Adopt api routes already checked with mergeWithApi. */
-  adoptApi(routes: readonly Route[], merged: RouteSet): void {
+  adoptApi(routes: readonly Route[], merged: Map<RouteKey, Route>): void {
     this.apiRoutes = routes;
-    if (this.desired !== null) this.adoptMerge(this.goodFiles, new Map(merged));
+    this.apiSource = apiSourceResult(routes);
+    if (this.desired !== null) this.adoptMerge(this.goodFiles, merged);
   }
 
   private reject(diagnostics: readonly Diagnostic[]): ReloadOutcome {
