@@ -8,15 +8,15 @@ import { buildRunSettings, type RunSettings } from '../config/settings.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
 import { systemClock } from '../runtime/clock.js';
 import { DesiredState } from '../runtime/desired-state.js';
-import { startExabgpReader } from '../runtime/exabgp-reader.js';
-import { ExabgpWriter } from '../runtime/exabgp-writer.js';
+import { startExabgpReader } from '../exabgp/io/reader.js';
+import { ExabgpWriter } from '../exabgp/io/writer.js';
 import {
   findExabgpAncestor,
   identifyProcess,
   sameInstance,
   type InstanceIdentity,
-} from '../runtime/instance.js';
-import { Ledger, LEDGER_SCHEMA_VERSION } from '../runtime/ledger.js';
+} from '../exabgp/io/instance.js';
+import { Ledger, LEDGER_SCHEMA_VERSION } from '../ledger/ledger.js';
 import { createLogger, LogField, type Logger } from '../runtime/logger.js';
 import { Reconciler } from '../runtime/reconciler.js';
 import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime/shutdown.js';

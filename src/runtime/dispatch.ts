@@ -1,8 +1,8 @@
 // Routes each message the reader classified to the part that handles it: acks to the writer, the
 // shutdown notice to the exit policy, neighbor events to the reconciler, show output to the
 // `--verify` check in flight. Decides nothing itself.
-import type { ExabgpMessage } from './exabgp-reader.js';
-import type { ExabgpWriter } from './exabgp-writer.js';
+import type { ExabgpMessage } from '../exabgp/io/reader.js';
+import type { ExabgpWriter } from '../exabgp/io/writer.js';
 import { LogField, type Logger } from './logger.js';
 import type { Reconciler } from './reconciler.js';
 import type { StopReason } from './shutdown.js';

@@ -5,7 +5,7 @@ import { summarizePlan, type Plan } from '../core/plan.js';
 import type { ApplyReport } from './apply.js';
 import type { Clock } from './clock.js';
 import type { DesiredState } from './desired-state.js';
-import type { ExabgpWriter } from './exabgp-writer.js';
+import type { ExabgpWriter } from '../exabgp/io/writer.js';
 import type {
   AckError,
   DiffScope,
@@ -15,8 +15,8 @@ import type {
   ReconcileRecord,
   ReconcilerStatus,
 } from './handle.js';
-import type { InstanceIdentity } from './instance.js';
-import type { Ledger } from './ledger.js';
+import type { InstanceIdentity } from '../exabgp/io/instance.js';
+import type { Ledger } from '../ledger/ledger.js';
 
 const RECENT_ACK_ERRORS = 20;
 

@@ -3,7 +3,7 @@
 // (core/verify.ts) and records the repairs in the ledger; the caller then reconciles. The caller
 // runs it only with acks on and the writer idle (exabgp-api.md §5: the output ends with `done`).
 // ExaBGP's dump also holds config `static` routes: on a neighbor bound to us they are `extra`.
-import { parseAdjRibDump } from '../config/dump.js';
+import { parseAdjRibDump } from '../exabgp/adj-rib.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import type { RouteSet } from '../core/route.js';
 import {
@@ -14,9 +14,9 @@ import {
   type DriftKind,
 } from '../core/verify.js';
 import type { Clock } from './clock.js';
-import type { AckOutcome, ExabgpWriter } from './exabgp-writer.js';
+import type { AckOutcome, ExabgpWriter } from '../exabgp/io/writer.js';
 import type { VerifyStatus } from './handle.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { LogField, type Logger } from './logger.js';
 
 export const SHOW_ADJ_RIB_OUT = 'show adj-rib out extensive';

@@ -2,9 +2,9 @@
 // while our process is down, so the diff sees nothing to do); `--verify` reads `show adj-rib out
 // extensive` from the real ExaBGP, finds missing, different and extra routes, and repairs them.
 import { describe, expect, it } from 'vitest';
-import { parseRouteCommand } from '../../src/config/command.js';
+import { parseRouteCommand } from '../../src/exabgp/command.js';
 import { routeKey, type Route } from '../../src/core/route.js';
-import { Ledger } from '../../src/runtime/ledger.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { baseRunArgs, requireBinaries } from './harness/binaries.js';
 import { isAlive, signalPid, waitFor } from './harness/processes.js';
 import { slotPeers } from './harness/rig.js';

@@ -4,7 +4,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { diffRoutes } from '../../src/core/diff.js';
-import { encodePlan, type CommandLine, type EncodeOptions } from '../../src/core/exabgp.js';
+import { encodePlan, type CommandLine, type EncodeOptions } from '../../src/exabgp/encode.js';
 import {
   ALL_NEIGHBORS,
   ribKey,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
 import { routeKey } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
-import type { InstanceIdentity } from './instance.js';
+import type { InstanceIdentity } from '../exabgp/io/instance.js';
 import {
   AnnouncedRows,
   bareRoute,
@@ -18,14 +18,14 @@ import {
   readDesiredSources,
   readIntents,
   ValueIds,
-} from './ledger-codec.js';
-import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './ledger-db.js';
-import { IntentIndex } from './ledger-intents.js';
-import { CURRENT_SCHEMA, prepareSchema, setMeta } from './ledger-migrate.js';
+} from './codec.js';
+import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './db.js';
+import { IntentIndex } from './intents.js';
+import { CURRENT_SCHEMA, prepareSchema, setMeta } from './migrate.js';
 
-export { LEDGER_FILE } from './ledger-db.js';
+export { LEDGER_FILE } from './db.js';
 // Kept here for importers of the read-only snapshot that predate ledger-snapshot.ts.
-export { readLedgerSnapshot, type LedgerSnapshot } from './ledger-snapshot.js';
+export { readLedgerSnapshot, type LedgerSnapshot } from './snapshot.js';
 
 export const LEDGER_SCHEMA_VERSION = CURRENT_SCHEMA;
 

@@ -4,7 +4,7 @@ import {
   parseExabgpLine,
   startExabgpReader,
   type ExabgpMessage,
-} from '../../../src/runtime/exabgp-reader.js';
+} from '../../../src/exabgp/io/reader.js';
 
 const JSON_UP =
   '{ "exabgp": "4.0.1", "time": 1795629746.25, "host" : "vm", "pid" : 26171, "ppid" : 1, "counter": 2, "type": "state", "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.2" }, "asn": { "local": 65001, "peer": 65002 } , "state": "up" } }';

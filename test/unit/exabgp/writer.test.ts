@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../../src/runtime/clock.js';
-import { startExabgpReader } from '../../../src/runtime/exabgp-reader.js';
-import { ExabgpWriter, type WriterOptions } from '../../../src/runtime/exabgp-writer.js';
+import { startExabgpReader } from '../../../src/exabgp/io/reader.js';
+import { ExabgpWriter, type WriterOptions } from '../../../src/exabgp/io/writer.js';
 import { FakeExabgp, type FakeExabgpOptions } from '../../helpers/fake-exabgp.js';
 
 const OPTIONS: WriterOptions = {

@@ -8,7 +8,7 @@ import {
   type RouteKey,
   type RouteSet,
 } from '../core/route.js';
-import { parseAddress } from './address.js';
+import { parseAddress } from '../config/address.js';
 import {
   buildRoute,
   CommandError,

@@ -2,8 +2,8 @@
 // window of unacknowledged lines matched FIFO to ExaBGP's `done`/`error`, an ack timeout, and
 // EPIPE as a terminal "ExaBGP is gone". It never writes anything but the lines it is given.
 import type { Writable } from 'node:stream';
-import { bug, ReconcilerError } from '../errors.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { bug, ReconcilerError } from '../../errors.js';
+import type { Clock, TimerHandle } from '../../runtime/clock.js';
 
 /** How a written line ended: acknowledged, rejected, never answered, pipe gone, or ack off. */
 export type AckOutcome = 'done' | 'error' | 'timeout' | 'closed' | 'written';

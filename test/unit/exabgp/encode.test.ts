@@ -5,7 +5,7 @@ import {
   encodePlanText,
   encodeRoute,
   type CommandLine,
-} from '../../../src/core/exabgp.js';
+} from '../../../src/exabgp/encode.js';
 import { routeKey } from '../../../src/core/route.js';
 import { assertValidExabgpLine } from '../../helpers/exabgp-grammar.js';
 import { route, routeSet, type RouteSpec } from '../../helpers/routes.js';

@@ -1,7 +1,7 @@
 // Plan → ExaBGP 4.2 text API lines (design.md §4, exabgp-api.md §2-3). Pure: returns strings and
 // what the ledger does on each line's `done`; never writes. Nothing here emits a non-ASCII byte.
 import { bug } from '../errors.js';
-import { replacedWithdrawKeys, type Plan } from './plan.js';
+import { replacedWithdrawKeys, type Plan } from '../core/plan.js';
 import {
   ALL_NEIGHBORS,
   ribKey,
@@ -9,7 +9,7 @@ import {
   compareRoutes,
   type Route,
   type RouteKey,
-} from './route.js';
+} from '../core/route.js';
 
 /**
  * One ExaBGP command and its ledger effect. Before writing, mark the keys of `routes` and of

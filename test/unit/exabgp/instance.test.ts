@@ -5,7 +5,7 @@ import {
   parseProcStat,
   sameInstance,
   type ProcReader,
-} from '../../../src/runtime/instance.js';
+} from '../../../src/exabgp/io/instance.js';
 
 const stat = (pid: number, comm: string, ppid: number, start: string): string =>
   `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 1234 0 0 0 10 5 0 0 20 0 1 0 ${start} 123456 789 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0`;
