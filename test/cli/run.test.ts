@@ -130,7 +130,7 @@ describe('exabgp-reconciler run', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.lines.slice(2)).toEqual([
-      'withdraw attributes nlri 10.0.0.0/24 10.1.0.0/24 10.1.1.0/24',
+      'withdraw attributes next-hop 0.0.0.0 nlri 10.0.0.0/24 10.1.0.0/24 10.1.1.0/24',
     ]);
     expectCleanStreams(p);
   });
