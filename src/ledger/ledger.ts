@@ -161,6 +161,19 @@ export class Ledger {
     this.changes += 1;
   }
 
+  /**
+   * An ExaBGP we cannot identify, or a ledger that recorded none: its RIB may hold our routes or
+   * none of them. Keep every route and mark it pending, so the next plan re-asserts each key
+   * (announced if desired, withdrawn if not): neither an empty RIB nor a trusted ledger.
+   */
+  markAllUncertain(instance: InstanceIdentity | null): number {
+    const routes = [...this.announcedForDiff().values()];
+    if (routes.length > 0)
+      this.markPendingLines([routes.map((route) => ({ route, commit: 'set' as const }))]);
+    this.transaction(() => setMeta(this.db, 'instance', JSON.stringify(instance)));
+    return routes.length;
+  }
+
   /** Record intent before writing one line: its keys become pending. */
   markPending(entries: readonly PendingMark[]): void {
     this.markPendingLines([entries]);

@@ -38,6 +38,8 @@ export interface ReconcilerDeps {
   readonly instance: InstanceIdentity | null;
   /** The ledger belonged to this ExaBGP instance at start-up (not reset). */
   readonly ledgerTrusted: boolean;
+  /** What ExaBGP's `version` answered at start-up (null: no answer), and the dialect spoken. */
+  readonly exabgp?: { readonly version: string | null; readonly dialect: string };
   /** `--verify`: checked after the first clean reconcile, then every `options.intervalMs`. */
   readonly verifier?: AdjRibVerifier;
 }

@@ -25,6 +25,7 @@ export interface StatusDeps {
   readonly ledger: Ledger;
   readonly instance: InstanceIdentity | null;
   readonly ledgerTrusted: boolean;
+  readonly exabgp?: { readonly version: string | null; readonly dialect: string };
 }
 
 /** A reconcile after which ExaBGP should hold what the ledger says (every line answered `done`). */
@@ -127,6 +128,7 @@ export class StatusTracker {
       ...(readyReason === undefined ? {} : { readyReason }),
       instance: instance === null ? null : { pid: instance.pid, startTime: instance.startTime },
       ledgerTrusted: this.deps.ledgerTrusted,
+      exabgp: this.deps.exabgp ?? { version: null, dialect: '4.2' },
       ackMode: writer.ackEnabled ? 'on' : 'off',
       lastReconcile: this.last,
       lastSuccessAt: this.lastSuccessAt,

@@ -4,6 +4,7 @@
 // runs it only with acks on and the writer idle (exabgp-api.md §5: the output ends with `done`).
 // ExaBGP's dump also holds config `static` routes: on a neighbor bound to us they are `extra`.
 import { parseAdjRibDump } from '../exabgp/adj-rib.js';
+import type { Dialect } from '../exabgp/dialect.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import type { RouteSet } from '../core/route.js';
 import {
@@ -22,6 +23,8 @@ import { LogField, type Logger } from './logger.js';
 export const SHOW_ADJ_RIB_OUT = 'show adj-rib out extensive';
 
 export interface VerifierDeps {
+  /** The ExaBGP version's `show adj-rib out extensive` spelling (default 4.2). */
+  readonly dialect?: Dialect;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly ledger: Ledger;
@@ -107,7 +110,10 @@ export class AdjRibVerifier {
       log.warn({ [LogField.code]: 'E_VERIFY' }, `verify failed: ${error}`);
       return this.finish(at, { outcome: 'failed', error });
     }
-    const dump = parseAdjRibDump(text, 'exabgp', { targets: 'per-neighbor' });
+    const dump = parseAdjRibDump(text, 'exabgp', {
+      targets: 'per-neighbor',
+      ...(this.deps.dialect === undefined ? {} : { dialect: this.deps.dialect }),
+    });
     if (!dump.ok) {
       const diagnostics = dump.diagnostics.slice(0, this.options.sampleSize).map(formatDiagnostic);
       const error = `cannot read exabgp's adj-rib-out (${dump.diagnostics.length} problems)`;
