@@ -2,12 +2,12 @@
 // routes, and the real BIRD peers must hold them with every attribute; counters, restart and JSON events.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { requireBinaries, selectedVersions } from './harness/binaries.js';
 import { expectedPeerRoutes, waitForRib, type E2eRoute } from './harness/routes.js';
 import type { Rig } from './harness/rig.js';
 import { waitFor } from './harness/processes.js';
 import {
   countersSince,
+  describeVersions,
   snapshotCounters,
   useRig,
   useSessionGuard,
@@ -35,14 +35,12 @@ function countAcks(rig: Rig): number {
   return rig.feederInput().filter((l) => l === 'done').length;
 }
 
-describe.each(selectedVersions())('e2e harness on ExaBGP %s', (version) => {
-  const binaries = requireBinaries({ version });
-
-  describe.skipIf(binaries === undefined)('with a line feeder (encoder text)', () => {
+describeVersions('e2e harness', {}, (binaries, version) => {
+  describe('with a line feeder (encoder text)', () => {
     const useRigged = useRig(() => ({
       slot: versionSlot(1, version),
       name: `harness-${version}`,
-      binaries: binaries!,
+      binaries,
       process: { kind: 'feeder' },
     }));
     const sessions = useSessionGuard(useRigged);
@@ -160,11 +158,11 @@ describe.each(selectedVersions())('e2e harness on ExaBGP %s', (version) => {
     });
   });
 
-  describe.skipIf(binaries === undefined)('with a line feeder (encoder json)', () => {
+  describe('with a line feeder (encoder json)', () => {
     const useRigged = useRig(() => ({
       slot: versionSlot(8, version),
       name: `harness-json-${version}`,
-      binaries: binaries!,
+      binaries,
       process: { kind: 'feeder' },
       encoder: 'json',
     }));

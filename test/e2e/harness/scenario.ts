@@ -1,8 +1,14 @@
 // Glue shared by the e2e scenario files: one rig per describe block (started in beforeAll, stopped
 // by pid in afterAll, logs printed and artifacts kept on failure) and RIB/counter assertions.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import type { ExabgpVersion } from './binaries.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  checkBinaries,
+  isCi,
+  selectedVersions,
+  type Binaries,
+  type ExabgpVersion,
+} from './binaries.js';
 import type { ChannelCounters } from './bird.js';
 import { stopAll } from './processes.js';
 import { startRig, type Rig, type RigOptions } from './rig.js';
@@ -34,6 +40,37 @@ export function useRig(options: RigOptions | (() => RigOptions)): () => Rig {
     if (rig === undefined) throw new Error('rig not started (beforeAll failed)');
     return rig;
   };
+}
+
+/**
+ * One describe block per ExaBGP version (both, or those E2E_EXABGP selects), titled
+ * `<title> (ExaBGP <version>)`, with that version's binaries. A version whose binaries are missing
+ * is skipped with the reason printed locally, and FAILS under CI=true (a test that throws the
+ * reason): never a silent skip, and the other version's half still runs.
+ */
+export function describeVersions(
+  title: string,
+  options: { needMain?: boolean },
+  body: (binaries: Binaries, version: ExabgpVersion) => void,
+): void {
+  for (const version of selectedVersions()) {
+    const name = `${title} (ExaBGP ${version})`;
+    const availability = checkBinaries({ ...options, version });
+    if (availability.ok) {
+      describe(name, () => body(availability.binaries, version));
+    } else if (isCi()) {
+      describe(name, () => {
+        it('has its prerequisites (CI=true: the e2e suite must not skip)', () => {
+          throw new Error(availability.reason);
+        });
+      });
+    } else {
+      process.stderr.write(`SKIPPING ${name}: ${availability.reason}\n`);
+      describe.skip(name, () => {
+        it(availability.reason, () => undefined);
+      });
+    }
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 // window where the test restarts ExaBGP on purpose (and there the reset must really happen).
 // Read from BIRD: its log of protocol state changes and `show protocols` "since" (ms resolution).
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { waitFor } from './processes.js';
 import type { Rig } from './rig.js';
 
 /** One protocol state change BIRD logged, and whether a planned window covered it. */
@@ -45,21 +46,40 @@ function readFrom(path: string, offset: number): { text: string; end: number } {
   return { text: buffer.subarray(offset).toString('utf8'), end: buffer.length };
 }
 
+/**
+ * BIRD prints "since" by converting its monotonic clock to wall time at each call, so the same
+ * instant reads 1 ms apart between two `show protocols`: compare with this tolerance. (A reset is
+ * also always in the log; the time is the backstop.)
+ */
+const SINCE_TOLERANCE_MS = 20;
+
+function sinceMs(since: string | undefined): number {
+  return since === undefined || since === '' ? NaN : Date.parse(since.replace(' ', 'T'));
+}
+
 /** Start watching every peer of `rig`; each must be Established now. */
 export async function watchSessions(rig: Rig): Promise<SessionGuard> {
   const protocols = rig.peers.map((p) => p.protocol);
   const since = new Map<string, string>();
-  const readBaseline = async () => {
-    for (const protocol of protocols) {
-      const stats = await rig.bird.stats(protocol);
-      if (stats.bgpState !== 'Established')
-        throw new Error(`session guard: ${protocol} is ${stats.bgpState}, not Established`);
-      since.set(protocol, stats.since);
-    }
+  /** Every session Established and its protocol up (BGP is Established a moment before `up`). */
+  const waitUp = async () => {
+    await waitFor(
+      async () => {
+        for (const protocol of protocols) {
+          const stats = await rig.bird.stats(protocol);
+          if (stats.bgpState !== 'Established' || stats.protocolState !== 'up') return false;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, what: 'every BGP session Established' },
+    );
   };
-  await rig.waitEstablished();
-  await readBaseline();
+  const readBaseline = async () => {
+    for (const protocol of protocols) since.set(protocol, (await rig.bird.stats(protocol)).since);
+  };
+  await waitUp();
   let birdOffset = fileSize(rig.bird.logFile);
+  await readBaseline();
   let exabgpOffset = fileSize(rig.exabgp.logFile);
   let planned = false;
   let pending: SessionEvent[] = [];
@@ -88,7 +108,7 @@ export async function watchSessions(rig: Rig): Promise<SessionGuard> {
       let windowEvents: SessionEvent[] = [];
       try {
         result = await action();
-        await rig.waitEstablished(60_000);
+        await waitUp();
       } finally {
         windowEvents = scan();
         planned = false;
@@ -114,7 +134,9 @@ export async function watchSessions(rig: Rig): Promise<SessionGuard> {
       const problems: string[] = [];
       for (const protocol of protocols) {
         const stats = await rig.bird.stats(protocol);
-        const moved = stats.since !== since.get(protocol);
+        const moved = !(
+          Math.abs(sinceMs(stats.since) - sinceMs(since.get(protocol))) <= SINCE_TOLERANCE_MS
+        );
         const events = pending.filter((e) => e.protocol === protocol && !e.planned);
         const resets = events.filter((e) => /State changed to stop/.test(e.line)).length;
         unplanned[protocol] = (unplanned[protocol] ?? 0) + resets;
@@ -137,7 +159,10 @@ export async function watchSessions(rig: Rig): Promise<SessionGuard> {
         .slice(0, 25)
         .map((l) => l.slice(0, 300));
       // the next scenario starts from the sessions as they are now
-      await rig.waitEstablished(60_000).catch(() => undefined);
+      // (its reconnection, if still under way, belongs to this report)
+      await waitUp().catch(() => undefined);
+      scan();
+      pending = [];
       await readBaseline().catch(() => undefined);
       throw new Error(
         `BGP session reset outside a planned ExaBGP restart (ExaBGP ${rig.exabgp.version}):\n  ` +
