@@ -1,31 +1,37 @@
 // Issue 3 scenario 1 with the repository's own routes.d: the bundled examples, copied into a rig
-// (neighbor addresses mapped onto the two BIRD peers), must appear at the peers with every attribute.
+// (neighbor addresses mapped onto the two BIRD peers), must appear at the peers with every attribute,
+// on ExaBGP 4.2 and 5.0 (whose as-path syntax differs), with no session reset.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, baseRunArgs, requireBinaries } from './harness/binaries.js';
+import { expect, it } from 'vitest';
+import { REPO_ROOT, baseRunArgs } from './harness/binaries.js';
 import { slotPeers } from './harness/rig.js';
 import { readRouteDocument, rewriteNeighbors, type E2eRoute } from './harness/routes.js';
-import { useRig, waitForPeers } from './harness/scenario.js';
+import {
+  describeVersions,
+  useRig,
+  useSessionGuard,
+  versionSlot,
+  waitForPeers,
+} from './harness/scenario.js';
 
-const binaries = requireBinaries({ needMain: true });
 const SLOT = 6;
-const [A, B] = slotPeers(SLOT);
 const BUNDLED = join(REPO_ROOT, 'routes.d');
-/** The example neighbors in routes.d/neighbors.yaml, mapped onto the rig's peers. */
-const REWRITE = { '192.0.2.2': A.address, '192.0.2.3': B.address };
 
 function bundledFiles(): string[] {
   return readdirSync(BUNDLED).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.'));
 }
 
-describe.skipIf(binaries === undefined)('run with the bundled routes.d', () => {
+describeVersions('run with the bundled routes.d', { needMain: true }, (binaries, version) => {
+  const [A, B] = slotPeers(versionSlot(SLOT, version));
+  /** The example neighbors in routes.d/neighbors.yaml, mapped onto the rig's peers. */
+  const REWRITE = { '192.0.2.2': A.address, '192.0.2.3': B.address };
   const desired: E2eRoute[] = [];
   let skipped = 0;
   const rig = useRig({
-    slot: SLOT,
-    name: 'run-bundled',
-    binaries: binaries!,
+    slot: versionSlot(SLOT, version),
+    name: `run-bundled-${version}`,
+    binaries,
     process: { kind: 'reconciler', args: baseRunArgs() },
     prepare: ({ routesDir }) => {
       for (const file of bundledFiles()) {
@@ -37,6 +43,8 @@ describe.skipIf(binaries === undefined)('run with the bundled routes.d', () => {
       }
     },
   });
+
+  useSessionGuard(rig);
 
   it('announces every bundled route (unicast, labelled, vpn) to the peers it targets, attributes included', async () => {
     expect(desired.length).toBeGreaterThan(0);

@@ -1,27 +1,30 @@
-// Issue 3, `run --verify`: ExaBGP's RIB drifts behind the reconciler's back (the ledger is edited
-// while our process is down, so the diff sees nothing to do); `--verify` reads `show adj-rib out
-// extensive` from the real ExaBGP, finds missing, different and extra routes, and repairs them.
-import { describe, expect, it } from 'vitest';
+// Issue 3, `run --verify` on ExaBGP 4.2 and 5.0 (whose `show adj-rib out` text differs): ExaBGP's
+// RIB drifts behind the reconciler's back (the ledger is edited while our process is down, so the
+// diff sees nothing to do); `--verify` reads `show adj-rib out extensive` from the real ExaBGP,
+// finds missing, different and extra routes, and repairs them.
+import { expect, it } from 'vitest';
 import { parseRouteCommand } from '../../src/exabgp/command.js';
 import { routeKey, type Route } from '../../src/core/route.js';
 import { Ledger } from '../../src/ledger/ledger.js';
-import { baseRunArgs, requireBinaries } from './harness/binaries.js';
+import { baseRunArgs } from './harness/binaries.js';
 import { isAlive, signalPid, waitFor } from './harness/processes.js';
-import { slotPeers } from './harness/rig.js';
+import { slotPeers, type RigPeer } from './harness/rig.js';
 import { diffRib, expectedPeerRoutes, writeRouteFile, type E2eRoute } from './harness/routes.js';
 import {
   countersSince,
+  describeVersions,
   expectNoChange,
   expectPeers,
+  expectWithdrawCounts,
   settle,
   snapshotCounters,
   useRig,
+  useSessionGuard,
+  versionSlot,
   waitForPeers,
 } from './harness/scenario.js';
 
-const binaries = requireBinaries({ needMain: true });
 const SLOT = 13;
-const [A, B] = slotPeers(SLOT);
 
 /** Stays as it is throughout (so no step trips the mass-withdraw guard). */
 const KEEP: E2eRoute[] = [
@@ -41,10 +44,14 @@ const CHANGED = (med: number): E2eRoute => ({
   med,
 });
 /** Recorded as announced in the ledger but never sent: missing at ExaBGP (peer A only). */
-const LOST: E2eRoute = { prefix: '10.130.2.0/24', nextHop: '192.0.2.131', neighbors: [A.address] };
+const LOST = (a: RigPeer): E2eRoute => ({
+  prefix: '10.130.2.0/24',
+  nextHop: '192.0.2.131',
+  neighbors: [a.address],
+});
 
 const BEFORE = [...KEEP, GONE, CHANGED(10)];
-const AFTER = [...KEEP, CHANGED(20), LOST];
+const after = (a: RigPeer) => [...KEEP, CHANGED(20), LOST(a)];
 
 function parsed(command: string): Route {
   const result = parseRouteCommand(command);
@@ -53,7 +60,7 @@ function parsed(command: string): Route {
 }
 
 /** Make the ledger say what AFTER says, without telling ExaBGP (our process must be down). */
-function editLedger(stateDir: string): void {
+function editLedger(stateDir: string, A: RigPeer): void {
   const ledger = Ledger.open(stateDir);
   try {
     const gone = parsed(`announce route ${GONE.prefix} next-hop ${GONE.nextHop} med 5`);
@@ -71,17 +78,22 @@ function editLedger(stateDir: string): void {
   }
 }
 
-describe.skipIf(binaries === undefined)(
+describeVersions(
   'run --verify repairs drift in ExaBGP’s adj-rib-out',
-  () => {
+  { needMain: true },
+  (binaries, version) => {
+    const [A, B] = slotPeers(versionSlot(SLOT, version));
+    const AFTER = after(A);
     const rig = useRig({
-      slot: SLOT,
-      name: 'verify',
-      binaries: binaries!,
+      slot: versionSlot(SLOT, version),
+      name: `verify-${version}`,
+      binaries,
       encoder: 'json',
       process: { kind: 'reconciler', wrapper: 'exec', args: baseRunArgs() },
       prepare: ({ routesDir }) => writeRouteFile(routesDir, 'verify.yaml', BEFORE),
     });
+
+    useSessionGuard(rig);
 
     /** Counts of each kind of difference between a peer's RIB and the desired routes (AFTER). */
     async function ribDrift(protocol: string, address: string): Promise<Record<string, number>> {
@@ -114,7 +126,7 @@ describe.skipIf(binaries === undefined)(
 
     it('without --verify, a ledger that disagrees with ExaBGP goes unnoticed (the diff is empty)', async () => {
       const mark = await restartWith(baseRunArgs(), () => {
-        editLedger(rig().stateDir);
+        editLedger(rig().stateDir, A);
         writeRouteFile(rig().routesDir, 'verify.yaml', AFTER);
       });
       await rig().waitStderr(['reconcile done', '"outcome":"no-changes"'], { since: mark });
@@ -132,6 +144,7 @@ describe.skipIf(binaries === undefined)(
     });
 
     it('with --verify, finds the missing, different and extra routes and repairs them', async () => {
+      const before = await snapshotCounters(rig());
       const mark = await restartWith([...baseRunArgs(), '--verify'], () => undefined);
       await waitForPeers(rig(), AFTER, 60_000);
       const found = JSON.parse(
@@ -167,6 +180,8 @@ describe.skipIf(binaries === undefined)(
       ]);
       await settle(1_000);
       await expectPeers(rig(), AFTER);
+      // the extra route is withdrawn at both peers, nothing else
+      await expectWithdrawCounts(rig(), before, BEFORE, AFTER);
     });
 
     it('with --verify on a RIB that matches, finds no drift and sends nothing', async () => {

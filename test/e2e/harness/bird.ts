@@ -56,6 +56,10 @@ export interface ProtocolStats {
   name: string;
   /** `Established`, `Active`, `Passive`, ... (BIRD's BGP state). */
   bgpState: string;
+  /** BIRD's protocol state: `up`, `start`, `down`, ... */
+  protocolState: string;
+  /** Time of the protocol's last state change (`timeformat protocol iso long ms`), '' if unknown. */
+  since: string;
   routesImported: number;
   /** Sum over the ipv4 and ipv6 channels. */
   counters: ChannelCounters;
@@ -64,6 +68,8 @@ export interface ProtocolStats {
 export interface Bird {
   readonly pid: number;
   readonly ctlSocket: string;
+  /** BIRD's log: protocol state changes (`debug { states, events }`) with ms timestamps. */
+  readonly logFile: string;
   readonly daemon: Daemon;
   /** Run a birdc command (words as separate arguments); returns its stdout. */
   birdc(...words: string[]): Promise<string>;
@@ -85,6 +91,7 @@ export function renderBirdConfig(
   neighbor ${p.neighbor} as ${p.asn};
   passive on;
   hold time 30;
+  debug { states, events };
   ipv4 { import all; export none; };
   ipv6 { import all; export none; };
   ipv4 mpls { table lab4_${p.name}; import all; export none; };
@@ -94,8 +101,12 @@ export function renderBirdConfig(
   );
   const tables = peers.map((p) => `ipv4 table lab4_${p.name};\nvpn4 table vpn4_${p.name};\n`);
   const log =
-    logFile === undefined ? '' : `log "${logFile}" { info, warning, error, fatal, remote, bug };\n`;
-  return `${log}router id ${routerId};\nprotocol device { scan time 60; }\n${tables.join('')}${protocols.join('')}`;
+    logFile === undefined
+      ? ''
+      : `log "${logFile}" { info, warning, error, fatal, remote, bug, trace };\n`;
+  // ms timestamps: `show protocols` "since" (the last state change) and log lines
+  const time = 'timeformat protocol iso long ms;\ntimeformat log iso long ms;\n';
+  return `${log}${time}router id ${routerId};\nprotocol device { scan time 60; }\n${tables.join('')}${protocols.join('')}`;
 }
 
 /** Start `bird -f` with its control socket in `dir`; resolves once birdc answers. */
@@ -108,10 +119,8 @@ export async function startBird(options: {
 }): Promise<Bird> {
   const conf = join(options.dir, 'bird.conf');
   const ctlSocket = join(options.dir, 'bird.ctl');
-  writeFileSync(
-    conf,
-    renderBirdConfig(options.routerId, options.peers, join(options.dir, 'bird.events.log')),
-  );
+  const logFile = join(options.dir, 'bird.events.log');
+  writeFileSync(conf, renderBirdConfig(options.routerId, options.peers, logFile));
   const daemon = spawnDaemon(options.birdPath, ['-f', '-c', conf, '-s', ctlSocket], {
     logFile: join(options.dir, 'bird.log'),
     expect: conf,
@@ -135,6 +144,7 @@ export async function startBird(options: {
   return {
     pid: daemon.pid,
     ctlSocket,
+    logFile,
     daemon,
     birdc,
     async routes(protocol?: string) {
@@ -273,6 +283,11 @@ function routeIdentity(table: string, first: string, second: string | undefined)
 /** Parse `birdc show protocols all NAME`: BGP state, imported routes, import counters (v4 + v6 summed). */
 export function parseProtocolStats(name: string, text: string): ProtocolStats {
   const state = /BGP state:\s+(\S+)/.exec(text)?.[1] ?? 'unknown';
+  // `peer_a  BGP  ---  up  2026-12-01 20:33:01.711  Established`
+  const head = new RegExp(
+    `^${name}\\s+\\S+\\s+\\S+\\s+(\\S+)\\s+(\\d{4}-\\d\\d-\\d\\d \\S+)`,
+    'm',
+  ).exec(text);
   let routesImported = 0;
   for (const m of text.matchAll(/Routes:\s+(\d+) imported/g)) routesImported += Number(m[1]);
   const counters: ChannelCounters = {
@@ -292,5 +307,12 @@ export function parseProtocolStats(name: string, text: string): ProtocolStats {
     counters.importWithdrawsReceived += Number(n[0] ?? 0);
     counters.importWithdrawsAccepted += Number(n[n.length - 1] ?? 0);
   }
-  return { name, bgpState: state, routesImported, counters };
+  return {
+    name,
+    bgpState: state,
+    protocolState: head?.[1] ?? 'unknown',
+    since: head?.[2] ?? '',
+    routesImported,
+    counters,
+  };
 }

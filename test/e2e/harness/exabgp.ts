@@ -1,7 +1,8 @@
-// A real ExaBGP 4.2 for the e2e suite: writes exabgp.conf + exabgp.env, starts it in the foreground
-// with its pid recorded and its log captured to a file, stops/restarts it by pid.
+// A real ExaBGP (4.2 or 5.0) for the e2e suite: writes exabgp.conf + exabgp.env, starts it in the
+// foreground with its pid recorded and its log captured to a file, stops/restarts it by pid.
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExabgpVersion } from './binaries.js';
 import { spawnDaemon, waitFor, type Daemon } from './processes.js';
 
 export interface ExabgpNeighbor {
@@ -17,6 +18,8 @@ export interface ExabgpNeighbor {
 export interface ExabgpOptions {
   dir: string;
   exabgpPath: string;
+  /** Which CLI and env-file convention `exabgpPath` follows (default 4.2). */
+  version?: ExabgpVersion;
   neighbors: readonly ExabgpNeighbor[];
   /** Absolute path of the process program (a wrapper script). */
   processRun: string;
@@ -29,6 +32,7 @@ export interface ExabgpOptions {
 
 export interface Exabgp {
   readonly dir: string;
+  readonly version: ExabgpVersion;
   readonly confFile: string;
   readonly envFile: string;
   readonly logFile: string;
@@ -53,7 +57,8 @@ export const DEFAULT_ENV: Record<string, Record<string, string>> = {
   'exabgp.api': { ack: 'true', cli: 'false', respawn: 'true' },
   'exabgp.daemon': { user: "'root'", daemonize: 'false', drop: 'false' },
   'exabgp.tcp': { bind: "''" },
-  'exabgp.log': { destination: "'stdout'", level: 'INFO' },
+  // timestamps on (5.0's default is short); E2E_EXABGP_DEBUG=1 adds DEBUG (tracebacks, every line)
+  'exabgp.log': { destination: "'stdout'", level: 'INFO', short: 'false' },
   'exabgp.reactor': { speed: '0.1' },
 };
 
@@ -98,25 +103,44 @@ export function renderExabgpConfig(
 }
 
 /**
- * Start ExaBGP in the foreground. `--env` must be an absolute path: ExaBGP 4.2 resolves a relative
- * one against /etc/exabgp and would silently read Debian's env (user exabgp, CLI pipes on).
+ * The command line of one ExaBGP instance. 4.2: `--env FILE conf`; `--env` must be an absolute path
+ * (4.2 resolves a relative one against /etc/exabgp and would silently read Debian's env: user
+ * exabgp, CLI pipes on). 5.0 reads no /etc fallback and has no `--env`: `--env-file FILE server conf`,
+ * plus `EXABGP_ENVFILE` in its environment (exabgp5.md §6).
  */
+export function exabgpCommand(
+  version: ExabgpVersion,
+  envFile: string,
+  confFile: string,
+): { args: string[]; env: NodeJS.ProcessEnv } {
+  if (version === '4.2') return { args: ['--env', envFile, confFile], env: process.env };
+  return {
+    args: ['--env-file', envFile, 'server', confFile],
+    env: { ...process.env, EXABGP_ENVFILE: envFile },
+  };
+}
+
+/** Start ExaBGP in the foreground (see exabgpCommand for the per-version command line). */
 export function startExabgp(options: ExabgpOptions): Exabgp {
   const confFile = join(options.dir, 'exabgp.conf');
   const envFile = join(options.dir, 'exabgp.env');
   const logFile = join(options.dir, 'exabgp.log');
   writeFileSync(confFile, renderExabgpConfig(options));
-  // E2E_EXABGP_DEBUG=1: ExaBGP logs every command line it reads from our process (large logs)
+  // E2E_EXABGP_DEBUG=1: ExaBGP logs every command line it reads from our process and the traceback
+  // of a session reset (both only at DEBUG; large logs, slower ingest)
   const debug =
     process.env['E2E_EXABGP_DEBUG'] === '1'
       ? { 'exabgp.log': { level: 'DEBUG', processes: 'true' } }
       : {};
   writeFileSync(envFile, renderExabgpEnv({ ...debug, ...options.env }));
+  const version = options.version ?? '4.2';
+  const command = exabgpCommand(version, envFile, confFile);
   let daemon: Daemon;
   const launch = () => {
-    daemon = spawnDaemon(options.exabgpPath, ['--env', envFile, confFile], {
+    daemon = spawnDaemon(options.exabgpPath, command.args, {
       logFile,
       cwd: options.dir,
+      env: command.env,
       expect: confFile,
     });
   };
@@ -126,6 +150,7 @@ export function startExabgp(options: ExabgpOptions): Exabgp {
   };
   return {
     dir: options.dir,
+    version,
     confFile,
     envFile,
     logFile,

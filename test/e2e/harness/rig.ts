@@ -249,6 +249,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const exabgp = startExabgp({
     dir,
     exabgpPath: options.binaries.exabgp,
+    version: options.binaries.exabgpVersion,
     neighbors,
     processRun: wrapper,
     ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
