@@ -1,18 +1,21 @@
 // The bundled ExaBGP examples load in the real daemons: the configuration with ExaBGP 4.2
 // (`--test`) and 5.0 (`validate`), each version with its own env file.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findBinary, isCi, REPO_ROOT } from './harness/binaries.js';
+import { checkBinaries, isCi, REPO_ROOT } from './harness/binaries.js';
 
 const EXAMPLES = join(REPO_ROOT, 'examples', 'exabgp');
-const EXABGP_42 = findBinary('exabgp');
-const EXABGP_50 = process.env['EXABGP5'] ?? '/opt/exabgp-5.0.13/bin/exabgp';
-const has50 = existsSync(EXABGP_50);
+const found42 = checkBinaries({ version: '4.2' });
+const found50 = checkBinaries({ version: '5.0' });
+const EXABGP_42 = found42.ok ? found42.binaries.exabgp : undefined;
+const EXABGP_50 = found50.ok ? found50.binaries.exabgp : '';
+const has50 = found50.ok;
 
-if (isCi() && (EXABGP_42 === undefined || !has50))
-  throw new Error(`CI needs ExaBGP 4.2 (found ${EXABGP_42}) and 5.0 (${EXABGP_50})`);
+if (isCi() && (!found42.ok || !found50.ok))
+  throw new Error(
+    `CI needs ExaBGP 4.2 and 5.0: ${found42.ok ? '' : found42.reason} ${found50.ok ? '' : found50.reason}`,
+  );
 
 describe('examples/exabgp', () => {
   it.skipIf(EXABGP_42 === undefined)('loads in ExaBGP 4.2 with its env file', () => {
