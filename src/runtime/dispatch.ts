@@ -41,6 +41,9 @@ export function dispatchExabgpMessage(m: ExabgpMessage, p: DispatchParts): void 
         p.writer.handleText(m.text);
       }
       return;
+    case 'oversized':
+      p.logger.warn({ bytes: m.bytes }, 'dropped an oversized line from exabgp');
+      return;
     case 'event':
     case 'empty':
       return;
