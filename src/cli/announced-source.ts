@@ -9,7 +9,9 @@ import type { RouteSet } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
 import { isRouteFileName, mergeSources, parseRouteDocument } from '../config/load-routes.js';
 import type { SourceResult } from '../config/load-routes.js';
+import { expectedRouteAt } from '../core/verify.js';
 import { parseAdjRibDump } from '../exabgp/adj-rib.js';
+import type { Dialect } from '../exabgp/dialect.js';
 
 const exec = promisify(execFile);
 const MAX_GIT_OUTPUT = 1024 * 1024 * 1024;
@@ -53,7 +55,19 @@ export async function readAnnouncedFromGit(
   return mergeSources(sources);
 }
 
-export async function readAnnouncedFromDump(file: string, cwd: string): Promise<Result<RouteSet>> {
+export interface DumpSourceOptions {
+  /** The ExaBGP version that printed the dump (default 4.2). */
+  readonly dialect?: Dialect;
+  /** The desired routes: a dump line ExaBGP would print the same for a desired route reads as it. */
+  readonly desired?: RouteSet;
+}
+
+/** `show adj-rib out extensive` saved to a file, as `options.dialect` prints it. */
+export async function readAnnouncedFromDump(
+  file: string,
+  cwd: string,
+  options: DumpSourceOptions = {},
+): Promise<Result<RouteSet>> {
   let text: string;
   try {
     text = await readFile(resolve(cwd, file), 'utf8');
@@ -66,5 +80,8 @@ export async function readAnnouncedFromDump(file: string, cwd: string): Promise<
       },
     );
   }
-  return parseAdjRibDump(text, file);
+  return parseAdjRibDump(text, file, {
+    ...(options.dialect === undefined ? {} : { dialect: options.dialect }),
+    ...(options.desired === undefined ? {} : { expected: expectedRouteAt(options.desired) }),
+  });
 }

@@ -8,6 +8,7 @@ import { isEmptyPlan } from '../core/plan.js';
 import { DEFAULT_GUARD_POLICY, evaluateGuard, parseGuardLimit } from '../core/guard.js';
 import type { GuardPolicy } from '../core/guard.js';
 import { encodePlanText } from '../exabgp/encode.js';
+import { DEFAULT_DIALECT, DIALECTS, parseDialectOption, type Dialect } from '../exabgp/dialect.js';
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../core/render.js';
 import { isReconcilerError } from '../errors.js';
 import { loadRouteDir } from '../config/load-routes.js';
@@ -23,13 +24,16 @@ Compare the desired routes in DIR with an announced state and print what would c
 announced source (at most one; none = nothing announced, so every route is an announce):
   --from-dir DIR     another routes directory (e.g. a checkout of the main branch)
   --from-git REF     the same --routes directory as it is at git ref REF (no checkout needed)
-  --from-dump FILE   output of ExaBGP's 'show adj-rib out extensive'
+  --from-dump FILE   output of ExaBGP's 'show adj-rib out extensive', as --exabgp-version prints it
   --from-state DIR   the ledger of a running reconciler (its --state-dir; read-only, safe while live)
   --from-url URL     a live reconciler's HTTP API (GET URL/v1/announced)
 
 options:
   --routes DIR           desired route directory (default: routes.d)
   --format FMT           text (default), json, commands (the exact ExaBGP lines), markdown
+  --exabgp-version V     4.2 (default) or 5.0: the spelling of --format commands (5.0 writes an
+                         AS_SET as its own segment, as-path [ 1 ] ( 2 )) and of --from-dump (5.0
+                         prints next-hop self as the resolved address and swaps the as-path brackets)
   --detailed-exitcode    exit 2 when the plan has changes (0 = no changes)
   --max-withdraw N|P%    mass-withdraw guard: trip above N routes or P% of the announced routes
                          (default: trips when every announced route, or more than 50% of more
@@ -49,6 +53,7 @@ const OPTIONS = {
   'from-state': { type: 'string' },
   'from-url': { type: 'string' },
   format: { type: 'string', default: 'text' },
+  'exabgp-version': { type: 'string', default: DEFAULT_DIALECT },
   'detailed-exitcode': { type: 'boolean', default: false },
   'max-withdraw': { type: 'string' },
   'no-color': { type: 'boolean', default: false },
@@ -67,14 +72,19 @@ type Values = Extract<
   { kind: 'ok' }
 >['values'];
 
-async function readAnnounced(values: Values, dir: string, io: CliIo): Promise<Result<Announced>> {
+async function readAnnounced(
+  values: Values,
+  dir: string,
+  io: CliIo,
+  dump: { dialect: Dialect; desired?: RouteSet },
+): Promise<Result<Announced>> {
   const wrap = (r: Result<RouteSet>): Result<Announced> =>
     r.ok ? { ok: true, value: { routes: r.value, unknown: new Set() }, warnings: r.warnings } : r;
   if (values['from-dir'] !== undefined) return wrap(await loadRouteDir(values['from-dir']));
   if (values['from-git'] !== undefined)
     return wrap(await readAnnouncedFromGit(dir, values['from-git'], io.cwd));
   if (values['from-dump'] !== undefined)
-    return wrap(await readAnnouncedFromDump(values['from-dump'], io.cwd));
+    return wrap(await readAnnouncedFromDump(values['from-dump'], io.cwd, dump));
   if (values['from-state'] !== undefined)
     return readAnnouncedFromState(values['from-state'], io.cwd);
   if (values['from-url'] !== undefined) return wrap(await readAnnouncedFromUrl(values['from-url']));
@@ -103,6 +113,16 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
       io,
     );
   }
+  const dialectName = parseDialectOption(values['exabgp-version'] ?? DEFAULT_DIALECT);
+  if (dialectName === undefined || dialectName === 'auto') {
+    return usageError(
+      'plan',
+      `unknown --exabgp-version "${values['exabgp-version']}" (4.2 or 5.0)`,
+      USAGE,
+      io,
+    );
+  }
+  const dialect = DIALECTS[dialectName];
   let policy: GuardPolicy = DEFAULT_GUARD_POLICY;
   if (values['max-withdraw'] !== undefined) {
     try {
@@ -115,7 +135,10 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
   const dir = values.routes ?? io.env['EXABGP_RECONCILER_ROUTES'] ?? 'routes.d';
   try {
     const desired = await loadRouteDir(dir);
-    const announced = await readAnnounced(values, dir, io);
+    const announced = await readAnnounced(values, dir, io, {
+      dialect,
+      ...(desired.ok ? { desired: desired.value } : {}),
+    });
     const problems = [
       ...(desired.ok ? desired.warnings : desired.diagnostics),
       ...(announced.ok ? announced.warnings : announced.diagnostics),
@@ -130,7 +153,10 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
     });
     const guard = evaluateGuard(plan, announced.value.routes.size, policy);
     io.stdout.write(
-      render(format, plan, guard, wantsColor(io.stdout, io.env) && values['no-color'] !== true),
+      render(format, plan, guard, {
+        color: wantsColor(io.stdout, io.env) && values['no-color'] !== true,
+        dialect,
+      }),
     );
     if (guard.tripped) {
       writeLine(io.stderr, `exabgp-reconciler plan: mass-withdraw guard tripped: ${guard.reason}`);
@@ -149,7 +175,7 @@ function render(
   format: Format,
   plan: Parameters<typeof renderPlanText>[0],
   guard: ReturnType<typeof evaluateGuard>,
-  color: boolean,
+  { color, dialect }: { color: boolean; dialect: Dialect },
 ): string {
   switch (format) {
     case 'text':
@@ -159,7 +185,7 @@ function render(
     case 'markdown':
       return renderPlanMarkdown(plan, guard);
     case 'commands': {
-      const lines = encodePlanText(plan);
+      const lines = encodePlanText(plan, { dialect });
       return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
     }
   }

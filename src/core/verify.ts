@@ -85,6 +85,18 @@ function expectedAt(ledger: RouteSet, neighbors: ReadonlySet<string>): Map<Route
   return expected;
 }
 
+/**
+ * The ledger (or desired) route that neighbor N should hold for a rib key: (N, K), else (`*`, K).
+ * The dump parser's `expected`: it lets a line take the ledger's value when ExaBGP prints both
+ * the same way (5.0's resolved `next-hop self`), so only a difference ExaBGP shows is drift.
+ * @example expectedRouteAt(ledger)('192.0.2.1', 'ipv4 unicast 10.0.0.0/24')?.value
+ */
+export function expectedRouteAt(
+  routes: RouteSet,
+): (neighbor: string, rk: string) => Route | undefined {
+  return (neighbor, rk) => routes.get(`${neighbor} ${rk}`) ?? routes.get(`${ALL_NEIGHBORS} ${rk}`);
+}
+
 function isPending(pending: ReadonlySet<RouteKey>, neighbor: string, rk: string): boolean {
   return pending.has(`${neighbor} ${rk}`) || pending.has(`${ALL_NEIGHBORS} ${rk}`);
 }

@@ -1,8 +1,10 @@
-// ExaBGP 4.2 `show adj-rib out [extensive]` output → a canonical RouteSet (the announced side of
-// `plan --from-dump`). Pure text parsing; shares the attribute tokenizer with command.ts.
+// ExaBGP `show adj-rib out [extensive]` output, as 4.2 or 5.0 prints it → a canonical RouteSet (the
+// announced side of `plan --from-dump`, ExaBGP's side of `--verify`). Pure text parsing; shares the
+// attribute tokenizer with command.ts and the printing model with dialect-show.ts.
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import {
   ALL_NEIGHBORS,
+  ribKey,
   routeKey,
   type Route,
   type RouteKey,
@@ -16,7 +18,8 @@ import {
   tokenizeLine,
   type Token,
 } from './command.js';
-import type { Dialect } from './dialect.js';
+import { DEFAULT_DIALECT, DIALECTS, type Dialect } from './dialect.js';
+import { isShownAlike, readShownExtendedCommunity, type NeighborSession } from './dialect-show.js';
 
 export interface DumpOptions {
   /**
@@ -28,6 +31,13 @@ export interface DumpOptions {
   readonly targets?: 'collapse' | 'per-neighbor';
   /** The ExaBGP version that printed the dump (default 4.2). */
   readonly dialect?: Dialect;
+  /**
+   * The route expected at a neighbor (its own, else the `*` one; undefined: none). ExaBGP's text
+   * is lossy: 5.0 prints `next-hop self` as the address it resolved, and some extended
+   * communities print alike. When the expected route would print exactly as the dump line does,
+   * the dump route takes the expected value, so only a difference ExaBGP shows is a difference.
+   */
+  readonly expected?: (neighbor: string, ribKey: string) => Route | undefined;
 }
 
 const SELECTOR_KEYS = new Set(['local-ip', 'local-as', 'peer-as', 'router-id', 'family-allowed']);
@@ -43,18 +53,58 @@ function dumpDiagnostic(
   return { code: 'E_DUMP', severity, file: source, line, col, path: '', message };
 }
 
-/** One dump line → its neighbor and route, or undefined for a family we do not manage (flow, ...). */
+interface DumpLine {
+  readonly neighbor: string;
+  readonly session: NeighborSession;
+  readonly route: Route;
+}
+
+/** `neighbor <ip>` (4.2, and every extensive line) or `<ip>` (5.0's plain form) → ip and next index. */
+function readNeighbor(tokens: readonly Token[], dialect: Dialect): [string, number] {
+  const named = tokens[0]?.text === 'neighbor';
+  const at = named ? tokens[1] : tokens[0];
+  const address = at === undefined ? undefined : parseAddress(at.text);
+  if (address !== undefined && (named || !dialect.plainShowsNeighborWord))
+    return [address.address, named ? 2 : 1];
+  const hint =
+    address !== undefined ? ' (lines starting with the address are ExaBGP 5.0 output)' : '';
+  throw new CommandError(`expected "neighbor <address> ..."${hint}`, 0);
+}
+
+/** `local-ip X local-as N peer-as N router-id X family-allowed F` → the session, and the next index. */
+function readSession(tokens: readonly Token[], from: number): [NeighborSession, number] {
+  const session: { localAddress?: string; routerId?: string } = {};
+  let i = from;
+  for (; SELECTOR_KEYS.has(tokens[i]?.text ?? ''); i += 2) {
+    const value = parseAddress(tokens[i + 1]?.text ?? '')?.address;
+    if (value === undefined) continue; // `local-ip None` (5.0 auto-discovery)
+    if (tokens[i]?.text === 'local-ip') session.localAddress = value;
+    if (tokens[i]?.text === 'router-id') session.routerId = value;
+  }
+  return [session, i];
+}
+
+/** Printed extended communities → the spelling that canonicalises to what was sent. */
+function readShownAttributes(raw: Record<string, unknown>): Record<string, unknown> {
+  const ext = raw['extended-community'];
+  if (typeof ext === 'string') raw['extended-community'] = readShownExtendedCommunity(ext);
+  else if (Array.isArray(ext))
+    raw['extended-community'] = (ext as unknown[]).map((e) =>
+      typeof e === 'string' ? readShownExtendedCommunity(e) : e,
+    );
+  return raw;
+}
+
+/** One dump line → its neighbor and route, or a warning for a family we do not manage (flow, ...). */
 function parseDumpLine(
   line: string,
   lineNo: number,
   source: string,
-): { neighbor: string; route: Route } | string | undefined {
+  dialect: Dialect,
+): DumpLine | string {
   const tokens: Token[] = tokenizeLine(line);
-  const neighbor = tokens[1] === undefined ? undefined : parseAddress(tokens[1].text);
-  if (tokens[0]?.text !== 'neighbor' || neighbor === undefined)
-    throw new CommandError('expected "neighbor <address> ..."', 0);
-  let i = 2;
-  while (SELECTOR_KEYS.has(tokens[i]?.text ?? '')) i += 2;
+  const [neighbor, next] = readNeighbor(tokens, dialect);
+  const [session, i] = readSession(tokens, next);
   const afi = tokens[i]?.text;
   const safi = tokens[i + 1]?.text ?? '';
   if (afi !== 'ipv4' && afi !== 'ipv6')
@@ -63,11 +113,11 @@ function parseDumpLine(
     return `${afi} ${safi} routes are not managed by the reconciler; line skipped`;
   const prefix = tokens[i + 2];
   if (prefix === undefined) throw new CommandError('missing prefix', line.length);
-  const raw = readAttributeTokens(tokens, i + 3, line.length);
+  const raw = readAttributeTokens(tokens, i + 3, line.length, dialect.readShownAsPath);
   const { route } = buildRoute(
-    neighbor.address,
+    neighbor,
     prefix,
-    raw,
+    readShownAttributes(raw),
     { source, line: lineNo, col: 1 },
     { requireNextHop: true },
   );
@@ -77,11 +127,21 @@ function parseDumpLine(
       prefix.at,
     );
   }
-  return { neighbor: neighbor.address, route };
+  return { neighbor, session, route };
+}
+
+/** The dump route, or the expected route's value when ExaBGP prints both the same way. */
+function alignWithExpected(line: DumpLine, dialect: Dialect, options: DumpOptions): Route {
+  const found = line.route;
+  const want = options.expected?.(line.neighbor, ribKey(found));
+  if (want === undefined || want.value === found.value) return found;
+  if (!isShownAlike(dialect, found, want, line.session)) return found;
+  return { ...found, attributes: want.attributes, value: want.value };
 }
 
 /**
- * Parse a `show adj-rib out extensive` dump (the non-extensive form and a trailing `done` too).
+ * Parse a `show adj-rib out extensive` dump (the non-extensive form and a trailing `done` too) as
+ * `options.dialect` prints it (default 4.2).
  * @example parseAdjRibDump('neighbor 192.0.2.2 ipv4 unicast 198.51.100.0/24 next-hop 192.0.2.1\ndone\n', 'dump.txt')
  */
 export function parseAdjRibDump(
@@ -89,6 +149,7 @@ export function parseAdjRibDump(
   source: string,
   options: DumpOptions = {},
 ): Result<RouteSet> {
+  const dialect = options.dialect ?? DIALECTS[DEFAULT_DIALECT];
   const diagnostics: Diagnostic[] = [];
   const perNeighbor = new Map<RouteKey, Route>();
   const neighbors = new Set<string>();
@@ -97,15 +158,17 @@ export function parseAdjRibDump(
     const line = (lines[n] ?? '').trim();
     if (line === '' || line === 'done') continue;
     try {
-      const parsed = parseDumpLine(line, n + 1, source);
-      if (typeof parsed === 'string')
+      const parsed = parseDumpLine(line, n + 1, source, dialect);
+      if (typeof parsed === 'string') {
         diagnostics.push(dumpDiagnostic(source, n + 1, 1, parsed, 'warning'));
-      if (parsed === undefined || typeof parsed === 'string') continue;
+        continue;
+      }
       neighbors.add(parsed.neighbor);
-      const key = routeKey(parsed.route);
+      const route = alignWithExpected(parsed, dialect, options);
+      const key = routeKey(route);
       if (perNeighbor.has(key))
         diagnostics.push(dumpDiagnostic(source, n + 1, 1, `${key}: listed twice`));
-      perNeighbor.set(key, parsed.route);
+      perNeighbor.set(key, route);
     } catch (err) {
       if (!(err instanceof CommandError)) throw err;
       diagnostics.push(dumpDiagnostic(source, n + 1, err.at + 1, err.message));

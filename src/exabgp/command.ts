@@ -1,5 +1,6 @@
-// ExaBGP 4.2 text: the attribute tokenizer (shared with dump.ts) and the parser for ONE
-// `[neighbor X ]announce|withdraw route ...` command (the HTTP classic endpoint). Pure; no I/O.
+// ExaBGP text: the attribute tokenizer (shared with adj-rib.ts) and the parser for ONE
+// `[neighbor X ]announce|withdraw route ...` command (the HTTP classic endpoint), per dialect.
+// Pure; no I/O.
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import { ALL_NEIGHBORS, encodeAttributes, type Route, type SourceRef } from '../core/route.js';
 import { parseAddress, parsePrefix } from '../config/address.js';
@@ -9,6 +10,8 @@ import {
   toRouteAttributes,
   type AttributeIssue,
 } from '../config/attributes.js';
+import { DEFAULT_DIALECT, DIALECTS, type Dialect } from './dialect.js';
+import type { AsPathRead } from './dialect-as-path.js';
 
 export interface Token {
   readonly text: string;
@@ -43,8 +46,8 @@ function next(r: Reader, what: string): Token {
   return t;
 }
 
-/** `x` or `[ x y ]` (and `( ... )` groups inside brackets for as-path) → string or nested lists. */
-function readValue(r: Reader, key: string, allowSet: boolean): unknown {
+/** `x` or `[ x y ]` (and `( asn:ip )` for aggregator) → string or list. */
+function readValue(r: Reader, key: string): unknown {
   const first = next(r, key);
   if (first.text === '(' && key === 'aggregator') {
     const v = next(r, key).text;
@@ -60,19 +63,31 @@ function readValue(r: Reader, key: string, allowSet: boolean): unknown {
   for (;;) {
     const t = next(r, key);
     if (t.text === ']') return items;
-    if (t.text === '(' && allowSet) items.push(readSet(r, key));
-    else if (/^[[\]()]$/.test(t.text)) throw new CommandError(`${key}: unexpected ${t.text}`, t.at);
-    else items.push(t.text);
+    if (/^[[\]()]$/.test(t.text)) throw new CommandError(`${key}: unexpected ${t.text}`, t.at);
+    items.push(t.text);
   }
 }
 
-function readSet(r: Reader, key: string): string[] {
-  const set: string[] = [];
-  for (let t = next(r, key); t.text !== ')'; t = next(r, key)) {
-    if (/^[[\]()]$/.test(t.text)) throw new CommandError(`${key}: unexpected ${t.text}`, t.at);
-    set.push(t.text);
+const isOpen = (t: Token | undefined): boolean => t?.text === '[' || t?.text === '(';
+
+/**
+ * The tokens of an as-path value: one word, or bracket groups one after another (4.2 nests,
+ * 5.0 writes segments in a row, and each version prints them its own way), read by `read`.
+ */
+function readAsPathValue(r: Reader, read: (tokens: readonly string[]) => AsPathRead): unknown {
+  const first = r.tokens[r.i];
+  const texts: string[] = [];
+  let depth = 0;
+  if (!isOpen(first)) texts.push(next(r, 'as-path').text);
+  while (r.i < r.tokens.length && (depth > 0 || isOpen(r.tokens[r.i]))) {
+    const t = next(r, 'as-path');
+    texts.push(t.text);
+    depth += isOpen(t) ? 1 : t.text === ']' || t.text === ')' ? -1 : 0;
   }
-  return set;
+  if (depth > 0) throw new CommandError('missing value for as-path', r.end);
+  const value = read(texts);
+  if (!value.ok) throw new CommandError(`as-path: ${value.message}`, first?.at ?? r.end);
+  return value.value;
 }
 
 // Keywords that take a value: every route-file attribute but the flag `atomic-aggregate`.
@@ -83,11 +98,14 @@ const VALUE_KEYS: ReadonlySet<string> = new Set(
 /**
  * Attribute tokens (from `start`) → a mapping in the YAML document's shape, so the same
  * canonicaliser applies. Unknown or unsupported keywords (`name`, `watchdog`, `split`, ...) throw.
+ * `readAsPath` reads the as-path tokens (default: ExaBGP 4.2's spelling).
  */
 export function readAttributeTokens(
   tokens: readonly Token[],
   start: number,
   lineLength: number,
+  readAsPath: (tokens: readonly string[]) => AsPathRead = DIALECTS[DEFAULT_DIALECT]
+    .readCommandAsPath,
 ): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   const r: Reader = { tokens, i: start, end: lineLength };
@@ -96,7 +114,8 @@ export function readAttributeTokens(
     const key = t.text === 'route-distinguisher' ? 'rd' : t.text;
     if (Object.hasOwn(raw, key)) throw new CommandError(`${key} given twice`, t.at);
     if (key === 'atomic-aggregate') raw[key] = true;
-    else if (VALUE_KEYS.has(key)) raw[key] = readValue(r, key, key === 'as-path');
+    else if (key === 'as-path') raw[key] = readAsPathValue(r, readAsPath);
+    else if (VALUE_KEYS.has(key)) raw[key] = readValue(r, key);
     else throw new CommandError(`unknown or unsupported keyword "${t.text}"`, t.at);
   }
   return raw;
@@ -191,15 +210,35 @@ function checkLine(line: string): void {
       '"," is not allowed (communities are space separated; one neighbor only)',
       line.indexOf(','),
     );
+  // ExaBGP matches command words as substrings (exabgp5.md §2.1): 5.0 runs `silence-ack` & co.
+  // wherever they appear, and a standalone `json` outside `show` kills 5.0.13 (KeyError).
+  const ack = ACK_WORDS.exec(line);
+  if (ack !== null)
+    throw new CommandError(`"${ack[0]}" is not allowed (an ExaBGP command)`, ack.index);
+  const json = tokenizeLine(line).find((t) => t.text.toLowerCase() === 'json');
+  if (json !== undefined)
+    throw new CommandError('"json" is not allowed (it stops ExaBGP 5.0)', json.at);
 }
+
+const ACK_WORDS = /silence-ack|enable-ack|disable-ack/i;
 
 export type RouteCommand = { readonly action: 'announce' | 'withdraw'; readonly route: Route };
 
+export interface RouteCommandOptions {
+  /** The ExaBGP version whose spelling the line is in (default 4.2): the as-path differs. */
+  readonly dialect?: Dialect;
+}
+
 /**
- * Parse one ExaBGP 4.2 command `[neighbor <ip> ](announce|withdraw) route <prefix> <attrs...>`.
+ * Parse one ExaBGP command `[neighbor <ip> ](announce|withdraw) route <prefix> <attrs...>` in the
+ * spelling of `options.dialect` (4.2: `as-path [ 1 ( 2 ) ]`, 5.0: `as-path [ 1 ] ( 2 )`).
  * @example parseRouteCommand('announce route 192.0.2.0/24 next-hop 198.51.100.1') // ok, action 'announce'
  */
-export function parseRouteCommand(line: string): Result<RouteCommand> {
+export function parseRouteCommand(
+  line: string,
+  options: RouteCommandOptions = {},
+): Result<RouteCommand> {
+  const dialect = options.dialect ?? DIALECTS[DEFAULT_DIALECT];
   try {
     checkLine(line);
     const tokens = tokenizeLine(line);
@@ -222,7 +261,7 @@ export function parseRouteCommand(line: string): Result<RouteCommand> {
       throw new CommandError(`expected "${verb.text} route"`, tokens[i + 1]?.at ?? line.length);
     const prefix = tokens[i + 2];
     if (prefix === undefined) throw new CommandError('missing prefix', line.length);
-    const raw = readAttributeTokens(tokens, i + 3, line.length);
+    const raw = readAttributeTokens(tokens, i + 3, line.length, dialect.readCommandAsPath);
     const source: SourceRef = { source: 'api', line: 0, col: 0 };
     const { route, warnings } = buildRoute(target, prefix, raw, source, {
       requireNextHop: verb.text === 'announce',

@@ -1,6 +1,8 @@
 // The seam for everything that depends on the ExaBGP version (exabgp5.md): how a route value is
 // spelled on the wire, which words a line must never hold, and how `version` answers. Pure. A
 // dialect is a small table of differences; the encoder and parsers stay version-agnostic.
+import type { AsPath } from '../core/route.js';
+import type { AsPathRead } from './dialect-as-path.js';
 import { DIALECT_4_2 } from './dialect-42.js';
 import { DIALECT_5_0 } from './dialect-50.js';
 
@@ -13,11 +15,18 @@ export interface Dialect {
    * canonical identity (4.2's spelling, see core/route.ts encodeAttributes) and never changes.
    */
   attributeText(value: string): string;
-  /**
-   * The AS_PATH attribute text of `show adj-rib out extensive` back into the value's canonical
-   * spelling (`as-path [ 1 2 ( 3 4 ) ]`), or undefined when the text is not this version's form.
-   */
-  readShownAsPath(shown: string): string | undefined;
+  /** The tokens after `as-path` in a command, as this version reads them, in the route file's shape. */
+  readonly readCommandAsPath: (tokens: readonly string[]) => AsPathRead;
+  /** The tokens after `as-path` in `show adj-rib out extensive`, in the route file's shape. */
+  readonly readShownAsPath: (tokens: readonly string[]) => AsPathRead;
+  /** How `show adj-rib out extensive` prints an as-path (measured). */
+  readonly showAsPath: (path: AsPath) => string;
+  /** `show adj-rib out` prints `next-hop self` as the address it resolved to (5.0) or as `self` (4.2). */
+  readonly showsSelfResolved: boolean;
+  /** A 4-byte-ASN target/origin prints as `target:4200000000L:1` (4.2) or `target:4200000000:1` (5.0). */
+  readonly showsAsn4Suffix: boolean;
+  /** Plain `show adj-rib out` lines start with `neighbor <ip>` (4.2) or with the bare address (5.0). */
+  readonly plainShowsNeighborWord: boolean;
 }
 
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = {

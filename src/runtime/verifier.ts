@@ -9,6 +9,7 @@ import { formatDiagnostic } from '../core/diagnostic.js';
 import type { RouteSet } from '../core/route.js';
 import {
   compareAdjRibOut,
+  expectedRouteAt,
   planAdjRibRepair,
   type AdjRibComparison,
   type Drift,
@@ -112,6 +113,7 @@ export class AdjRibVerifier {
     }
     const dump = parseAdjRibDump(text, 'exabgp', {
       targets: 'per-neighbor',
+      expected: expectedRouteAt(this.deps.ledger.announced),
       ...(this.deps.dialect === undefined ? {} : { dialect: this.deps.dialect }),
     });
     if (!dump.ok) {

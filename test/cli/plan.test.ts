@@ -1,12 +1,12 @@
 // `plan` as a real process: every output format, exit codes, the guard, and --from-git on a real
 // git repository with route changes.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidExabgpLine } from '../helpers/exabgp-grammar.js';
-import { runCli } from '../helpers/spawn-cli.js';
+import { REPO, runCli } from '../helpers/spawn-cli.js';
 
 const EDGE_V1 = `routes:
   - prefix: 192.0.2.0/24
@@ -204,10 +204,81 @@ describe('exabgp-reconciler plan output formats', () => {
     ],
     [['plan', '--max-withdraw', 'lots'], /invalid withdraw limit "lots"/],
     [['plan', '--nope'], /unknown option '--nope'/],
+    [['plan', '--exabgp-version', '6.0'], /unknown --exabgp-version "6.0" \(4\.2 or 5\.0\)/],
+    [['plan', '--exabgp-version', 'auto'], /unknown --exabgp-version "auto"/],
   ])('rejects %j with exit 1', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('exabgp-reconciler plan --exabgp-version', () => {
+  const fixtures = join(REPO, 'test', 'fixtures', 'exabgp');
+  let routes: string;
+  beforeAll(() => {
+    routes = mkdtempSync(join(tmpdir(), 'plan-dialect-'));
+    copyFileSync(join(fixtures, 'adj-rib-out-routes.yaml'), join(routes, 'routes.yaml'));
+  });
+  afterAll(() => rmSync(routes, { recursive: true, force: true }));
+
+  it.each(['4.2', '5.0'] as const)(
+    'writes the commands in the %s spelling, exactly those the captures were made with',
+    async (version) => {
+      const r = await runCli([
+        'plan',
+        '--routes',
+        routes,
+        '--format',
+        'commands',
+        '--exabgp-version',
+        version,
+      ]);
+      expect(r.code).toBe(0);
+      const lines = r.stdout.split('\n').filter(Boolean);
+      for (const line of lines) expect(isValidExabgpLine(line, version), line).toBe(true);
+      const captured = readFileSync(join(fixtures, `adj-rib-out-commands-${version}.txt`), 'utf8');
+      expect(lines).toEqual(captured.split('\n').filter(Boolean));
+    },
+  );
+
+  it('writes 4.2 commands by default', async () => {
+    const r = await runCli(['plan', '--routes', 'routes.d', '--format', 'commands']);
+    expect(r.stdout).toContain('as-path [ 65001 ( 65010 65011 ) ]');
+  });
+
+  it.each(['4.2', '5.0'] as const)(
+    'finds no changes between the route file and the real %s dump of it',
+    async (version) => {
+      const r = await runCli([
+        'plan',
+        '--routes',
+        routes,
+        '--from-dump',
+        join(fixtures, `adj-rib-out-extensive-${version}.txt`),
+        '--exabgp-version',
+        version,
+        '--detailed-exitcode',
+      ]);
+      // the route file's own warning (the ipv6 next-hop self), nothing about the dump
+      expect(r.stderr.trimEnd().split('\n')).toEqual([
+        expect.stringMatching(/routes\.yaml:\d+:\d+: warning W_NEXT_HOP_SELF_IPV6: /),
+      ]);
+      expect(r.stdout.trimEnd()).toBe('No changes.');
+      expect(r.code).toBe(0);
+    },
+  );
+
+  it('shows what a 5.0 dump read as 4.2 looks like', async () => {
+    const r = await runCli([
+      'plan',
+      '--routes',
+      routes,
+      '--from-dump',
+      join(fixtures, 'adj-rib-out-extensive-5.0.txt'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error E_DUMP: as-path: \( 65010 65020 \) is ExaBGP 5\.0's spelling/);
   });
 });

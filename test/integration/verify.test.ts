@@ -18,6 +18,9 @@ import {
   type VerifierOptions,
 } from '../../src/runtime/verifier.js';
 import { FakeExabgp, type FakeAnswer } from '../helpers/fake-exabgp.js';
+import { parseRouteCommand } from '../../src/exabgp/command.js';
+import { DIALECTS, type Dialect } from '../../src/exabgp/dialect.js';
+import { showRoute } from '../../src/exabgp/dialect-show.js';
 
 const N1 = '192.0.2.1';
 const N2 = '192.0.2.2';
@@ -50,13 +53,23 @@ function applyCommand(rib: Rib, line: string): void {
   }
 }
 
-/** `show adj-rib out extensive` lines for the model (ExaBGP's extensive form). */
-function showLines(rib: Rib): string[] {
+/** ExaBGP's local address on the session to each neighbor (what 5.0 puts for next-hop self). */
+const LOCAL: Readonly<Record<string, string>> = { [N1]: '192.0.2.101', [N2]: '192.0.2.102' };
+
+/**
+ * `show adj-rib out extensive` lines for the model. 4.2 prints these attributes as they were
+ * sent; 5.0 is modelled by reading the command as 5.0 does and printing it with its show model
+ * (tested against real 5.0.13 output in test/unit/exabgp/adj-rib.test.ts).
+ */
+function showLines(rib: Rib, dialect: Dialect): string[] {
   return [...rib].flatMap(([neighbor, routes]) =>
-    [...routes].map(
-      ([prefix, attributes]) =>
-        `neighbor ${neighbor} local-ip 127.0.0.1 local-as 64496 peer-as 64496 router-id 127.0.0.1 family-allowed in-open ipv4 unicast ${prefix} ${attributes}`,
-    ),
+    [...routes].map(([prefix, attributes]) => {
+      const head = `neighbor ${neighbor} local-ip ${LOCAL[neighbor]} local-as 64496 peer-as 64496 router-id 127.0.0.1 family-allowed in-open ipv4 unicast`;
+      if (dialect.name === '4.2') return `${head} ${prefix} ${attributes}`;
+      const sent = parseRouteCommand(`announce route ${prefix} ${attributes}`, { dialect });
+      if (!sent.ok) throw new Error(`the model cannot read ${attributes}`);
+      return `${head} ${showRoute(dialect, sent.value.route, { localAddress: LOCAL[neighbor] ?? '' })}`;
+    }),
   );
 }
 
@@ -84,12 +97,12 @@ interface Options {
   showAnswer?: FakeAnswer;
 }
 
-function setup() {
+function setup(dialect: Dialect = DIALECTS['4.2'], file = FILE) {
   const root = mkdtempSync(join(tmpdir(), 'verify-'));
   dirs.push(root);
   const routes = join(root, 'routes.d');
   mkdirSync(routes);
-  writeFileSync(join(routes, 'a.yaml'), FILE);
+  writeFileSync(join(routes, 'a.yaml'), file);
   const rib: Rib = new Map([
     [N1, new Map()],
     [N2, new Map()],
@@ -101,7 +114,9 @@ function setup() {
       answer: (line) => (line === SHOW_ADJ_RIB_OUT ? (opts.showAnswer ?? 'done') : 'done'),
       output: (line) => {
         applyCommand(rib, line);
-        return line === SHOW_ADJ_RIB_OUT && opts.showAnswer !== 'error' ? showLines(rib) : [];
+        return line === SHOW_ADJ_RIB_OUT && opts.showAnswer !== 'error'
+          ? showLines(rib, dialect)
+          : [];
       },
     });
     const clock = systemClock;
@@ -118,7 +133,7 @@ function setup() {
       clock,
     );
     const verifier = new AdjRibVerifier(
-      { logger, clock, ledger, writer },
+      { logger, clock, ledger, writer, dialect },
       { ...DEFAULT_VERIFIER_OPTIONS, ...opts.verifier },
     );
     const unconsumed: string[] = [];
@@ -142,7 +157,7 @@ function setup() {
         resyncIntervalMs: 0,
         retryInitialMs: 60_000,
         retryMaxMs: 60_000,
-        encode: { maxPrefixesPerLine: 1 },
+        encode: { maxPrefixesPerLine: 1, dialect },
       },
     );
     const shows = () => exabgp.lines.filter((l) => l === SHOW_ADJ_RIB_OUT).length;
@@ -229,5 +244,49 @@ describe('--verify against a fake ExaBGP answering show adj-rib out extensive', 
     expect(reconciler.getStatus().verify?.outcome).toBe('failed');
     exabgp.send('some unexpected line');
     await vi.waitFor(() => expect(unconsumed).toEqual(['some unexpected line']));
+  });
+});
+
+const FILE_50 = `routes:
+  - prefix: 10.0.0.0/24
+    next-hop: self
+  - prefix: 10.0.1.0/24
+    next-hop: 192.0.2.10
+    as-path: [65001, [65011, 65010]]
+`;
+
+describe('--verify against a fake ExaBGP 5.0', () => {
+  it("takes next-hop self shown as each neighbor's local address, and the 5.0 as-path, as clean", async () => {
+    const { rib, start } = setup(DIALECTS['5.0'], FILE_50);
+    const { reconciler } = start();
+    reconciler.trigger('start-up');
+    await vi.waitFor(() => expect(reconciler.getStatus().verify?.outcome).toBe('clean'));
+    expect(ribOf(rib)[N1]).toEqual({
+      '10.0.0.0/24': 'next-hop self',
+      '10.0.1.0/24': 'next-hop 192.0.2.10 as-path [ 65001 ] ( 65010 65011 )',
+    });
+    expect(reconciler.getStatus().verify).toMatchObject({ different: 0, dumpRoutes: 4 });
+    await reconciler.stop();
+  });
+
+  it('repairs a next-hop self route that ExaBGP holds with another next-hop', async () => {
+    const { rib, start } = setup(DIALECTS['5.0'], FILE_50);
+    const first = start();
+    first.reconciler.trigger('start-up');
+    await vi.waitFor(() => expect(first.reconciler.getStatus().verify?.outcome).toBe('clean'));
+    await first.reconciler.stop();
+    first.ledger.close();
+    rib.get(N1)!.set('10.0.0.0/24', 'next-hop 192.0.2.102');
+    const second = start();
+    second.reconciler.trigger('start-up');
+    await vi.waitFor(() => expect(second.shows()).toBe(1));
+    await vi.waitFor(() => expect(rib.get(N1)!.get('10.0.0.0/24')).toBe('next-hop self'));
+    expect(second.reconciler.getStatus().verify).toMatchObject({
+      outcome: 'repaired',
+      different: 1,
+      missing: 0,
+      extra: 0,
+    });
+    await second.reconciler.stop();
   });
 });

@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { parseRouteCommand } from '../../../src/exabgp/command.js';
 import { parseAdjRibDump } from '../../../src/exabgp/adj-rib.js';
 import { routeKey, type Route, type RouteKey } from '../../../src/core/route.js';
+import { DIALECTS, type Dialect } from '../../../src/exabgp/dialect.js';
 import {
   compareAdjRibOut,
   countDrift,
+  expectedRouteAt,
   planAdjRibRepair,
   type AdjRibComparison,
   type Drift,
@@ -176,14 +178,14 @@ describe('planAdjRibRepair', () => {
 });
 
 /** The ledger ExaBGP's answers imply for the fixture's commands (bulk lines split per prefix). */
-function ledgerFromCommands(text: string): Map<RouteKey, Route> {
+function ledgerFromCommands(text: string, dialect?: Dialect): Map<RouteKey, Route> {
   const ledger = new Map<RouteKey, Route>();
   for (const line of text.split('\n').filter((l) => l !== '')) {
     const bulk = /^announce attributes (.*) nlri (.*)$/.exec(line);
     const singles =
       bulk === null ? [line] : bulk[2]!.split(' ').map((p) => `announce route ${p} ${bulk[1]}`);
     for (const single of singles) {
-      const parsed = parseRouteCommand(single);
+      const parsed = parseRouteCommand(single, dialect === undefined ? {} : { dialect });
       if (!parsed.ok) throw new Error(`fixture command: ${single}`);
       ledger.set(routeKey(parsed.value.route), parsed.value.route);
     }
@@ -207,5 +209,66 @@ describe('compareAdjRibOut on a real ExaBGP 4.2.21 dump', () => {
       neighbors: ['127.0.200.1', '127.0.200.11'],
     });
     expect(c.matched).toBe(dump.value.size);
+  });
+});
+
+describe.each([
+  ['4.2', '127.0.45'],
+  ['5.0', '127.0.46'],
+] as const)('compareAdjRibOut on a real ExaBGP %s dump of every attribute', (name, net) => {
+  const dir = join(import.meta.dirname, '../../fixtures/exabgp');
+  const dumpText = readFileSync(join(dir, `adj-rib-out-extensive-${name}.txt`), 'utf8');
+  const dialect = DIALECTS[name];
+  const ledger = ledgerFromCommands(
+    readFileSync(join(dir, `adj-rib-out-commands-${name}.txt`), 'utf8'),
+    dialect,
+  );
+  const compare = (text: string) => {
+    const dump = parseAdjRibDump(text, 'exabgp', {
+      targets: 'per-neighbor',
+      dialect,
+      expected: expectedRouteAt(ledger),
+    });
+    if (!dump.ok) throw new Error(JSON.stringify(dump.diagnostics));
+    return compareAdjRibOut(ledger, dump.value);
+  };
+
+  it('finds no drift, next-hop self included', () => {
+    const c = compare(dumpText);
+    expect(summary(c)).toEqual({
+      missing: [],
+      different: [],
+      extra: [],
+      neighbors: [`${net}.1`, `${net}.11`, '::1'],
+    });
+    expect(c.matched).toBe(103);
+  });
+
+  it('still reports a next-hop self route ExaBGP shows with another address as different', () => {
+    const self = name === '4.2' ? 'self' : `${net}.2`;
+    const edited = dumpText
+      .split('\n')
+      .map((l) =>
+        l.startsWith(`neighbor ${net}.1 `) && l.endsWith(`10.45.2.0/24 next-hop ${self}`)
+          ? l.replace(/next-hop \S+$/, `next-hop ${net}.12`)
+          : l,
+      )
+      .join('\n');
+    expect(edited).not.toBe(dumpText);
+    const c = compare(edited);
+    expect(c.different.map(show)).toEqual([`${net}.1 ipv4 unicast 10.45.2.0/24`]);
+    expect(c.different[0]?.found?.value).toBe(`next-hop ${net}.12`);
+  });
+});
+
+describe('expectedRouteAt', () => {
+  it('gives the neighbor route over the `*` route of a rib key', () => {
+    const ledger = routeSet([{ prefix: P, med: 1 }, at(N1, { prefix: P, med: 2 })]);
+    const expected = expectedRouteAt(ledger);
+    expect([N1, N2].map((n) => expected(n, `ipv4 unicast ${P}`)?.value)).toEqual([
+      'next-hop 192.0.2.254 med 2',
+      'next-hop 192.0.2.254 med 1',
+    ]);
+    expect(expected(N1, `ipv4 unicast ${Q}`)).toBeUndefined();
   });
 });

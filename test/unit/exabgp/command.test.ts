@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRouteCommand } from '../../../src/exabgp/command.js';
 import { routeKey } from '../../../src/core/route.js';
+import { DIALECTS, type DialectName } from '../../../src/exabgp/dialect.js';
 
 describe('parseRouteCommand', () => {
   it.each([
@@ -148,5 +149,93 @@ describe('parseRouteCommand', () => {
   it('points the column at the offending token', () => {
     const r = parseRouteCommand('announce route 192.0.2.0/24 next-hop 192.0.2.1 name x');
     expect(r.ok ? 0 : r.diagnostics[0]?.col).toBe(48);
+  });
+
+  it.each<[DialectName, string, string]>([
+    ['4.2', 'as-path [ 1 2 ( 4 3 ) ]', 'as-path [ 1 2 ( 3 4 ) ]'],
+    ['4.2', 'as-path 7', 'as-path [ 7 ]'],
+    ['5.0', 'as-path [ 1 2 ] ( 4 3 )', 'as-path [ 1 2 ( 3 4 ) ]'],
+    ['5.0', 'as-path ( 3 )', 'as-path [ ( 3 ) ]'],
+    ['5.0', 'as-path [ ] med 5', 'as-path [ ] med 5'],
+  ])('reads a %s as-path %j as the canonical %j', (name, attrs, canonical) => {
+    const r = parseRouteCommand(`announce route 192.0.2.0/24 next-hop 192.0.2.1 ${attrs}`, {
+      dialect: DIALECTS[name],
+    });
+    expect(r.ok && r.value.route.value).toBe(`next-hop 192.0.2.1 ${canonical}`);
+  });
+
+  it.each<[DialectName, string, string]>([
+    [
+      '5.0',
+      'as-path [ 1 2 ( 3 4 ) ]',
+      'as-path: ExaBGP 5.0 refuses the 4.2 nested form [ 1 2 ( 3 4 ) ]: write the AS_SET as its own segment, [ 1 2 ] ( 3 4 )',
+    ],
+    ['5.0', 'as-path 7', 'as-path: ExaBGP 5.0 refuses a bare ASN: write as-path [ 7 ]'],
+    [
+      '4.2',
+      'as-path [ 1 2 ] ( 3 4 )',
+      "as-path: [ 1 2 ] ( 3 4 ) is ExaBGP 5.0's spelling (segments one after another); 4.2 nests the AS_SET last: [ 1 2 ( 3 4 ) ]",
+    ],
+    ['4.2', 'as-path [ 1 ( 2 ) 3 ]', 'as-path: the AS_SET ( ... ) must be the last element'],
+    ['5.0', 'as-path [ 1 2', 'missing value for as-path'],
+  ])('refuses a %s as-path %j', (name, attrs, message) => {
+    const r = parseRouteCommand(`announce route 192.0.2.0/24 next-hop 192.0.2.1 ${attrs}`, {
+      dialect: DIALECTS[name],
+    });
+    expect(r.ok ? [] : r.diagnostics.map((d) => [d.code, d.col, d.message])).toEqual([
+      ['E_COMMAND', attrs.endsWith('[ 1 2') ? 61 : 56, message],
+    ]);
+  });
+
+  it('defaults to the 4.2 spelling', () => {
+    expect(
+      parseRouteCommand('announce route 192.0.2.0/24 next-hop 192.0.2.1 as-path [ 1 ] ( 2 )').ok,
+    ).toBe(false);
+  });
+
+  it.each<[DialectName, string, string, number]>([
+    [
+      '4.2',
+      'announce route 192.0.2.0/24 next-hop 192.0.2.1 json',
+      '"json" is not allowed (it stops ExaBGP 5.0)',
+      48,
+    ],
+    [
+      '5.0',
+      'json announce route 192.0.2.0/24 next-hop 192.0.2.1',
+      '"json" is not allowed (it stops ExaBGP 5.0)',
+      1,
+    ],
+    [
+      '5.0',
+      'announce route 192.0.2.0/24 next-hop 192.0.2.1 community [ JSON ]',
+      '"json" is not allowed (it stops ExaBGP 5.0)',
+      60,
+    ],
+    [
+      '4.2',
+      'announce route 192.0.2.0/24 next-hop 192.0.2.1 silence-ack',
+      '"silence-ack" is not allowed (an ExaBGP command)',
+      48,
+    ],
+    [
+      '5.0',
+      'announce route 192.0.2.0/24 next-hop 192.0.2.1 med 1xenable-ack',
+      '"enable-ack" is not allowed (an ExaBGP command)',
+      54,
+    ],
+    ['5.0', 'disable-ack', '"disable-ack" is not allowed (an ExaBGP command)', 1],
+  ])('refuses on %s the line %j', (name, line, message, col) => {
+    const r = parseRouteCommand(line, { dialect: DIALECTS[name] });
+    expect(r.ok ? [] : r.diagnostics.map((d) => [d.code, d.col, d.message])).toEqual([
+      ['E_COMMAND', col, message],
+    ]);
+  });
+
+  it('takes json inside a longer word for an unknown keyword, not for the json token', () => {
+    const r = parseRouteCommand('announce route 192.0.2.0/24 next-hop 192.0.2.1 jsonx');
+    expect(r.ok ? [] : r.diagnostics.map((d) => d.message)).toEqual([
+      'unknown or unsupported keyword "jsonx"',
+    ]);
   });
 });
