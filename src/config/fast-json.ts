@@ -4,7 +4,7 @@
 // `yaml` package would read it the same (the fast path), else declined. Positions from json-scan.ts.
 import type { FastDocument, FastPosition } from './fast-yaml.js';
 import { countKeys, scanJson, type JsonProblem } from './json-scan.js';
-import { valueBudget } from './limits.js';
+import { MAX_MAPPING_KEYS, valueBudget } from './limits.js';
 import { PathTrie, type LocateRequest } from './locate.js';
 
 /** The position of routes item `index` in scanJson's flat (index, line, col) triples. */
@@ -67,7 +67,7 @@ const BLANK = /^[ \t\r\n]*$/;
 export function readStrictJson(input: string, bytes: number): FastDocument | JsonProblem {
   const text = input.charCodeAt(0) === 0xfeff ? ` ${input.slice(1)}` : input;
   if (BLANK.test(text)) return located('', undefined);
-  const scan = scanJson(text, { maxValues: valueBudget(bytes) });
+  const scan = scanJson(text, { maxValues: valueBudget(bytes), maxKeys: MAX_MAPPING_KEYS });
   if (scan.problem !== undefined) return scan.problem;
   let value: unknown;
   try {
@@ -95,9 +95,9 @@ const UNSUPPORTED = /[\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)|^[ \r\n]*\t/;
  */
 export function readFastJson(text: string, bytes: number): FastDocument | JsonProblem | undefined {
   if (UNSUPPORTED.test(text) || text.includes('__proto__')) return undefined;
-  const scan = scanJson(text, { maxValues: valueBudget(bytes) });
+  const scan = scanJson(text, { maxValues: valueBudget(bytes), maxKeys: MAX_MAPPING_KEYS });
   const kind = scan.problem?.kind;
-  if (kind === 'nesting' || kind === 'dense') return scan.problem;
+  if (kind === 'nesting' || kind === 'dense' || kind === 'wide') return scan.problem;
   if (kind !== undefined) return undefined;
   let value: unknown;
   try {

@@ -2,7 +2,7 @@
 // one-line flow sequences, plain and quoted one-line scalars, comments, CRLF, a leading BOM or `---`.
 // It declines anything else (the caller then uses the `yaml` package), so it never reports errors
 // itself; where it reads a document, value and positions are exactly what the `yaml` package gives.
-import { MAX_NESTING } from './limits.js';
+import { MAX_MAPPING_KEYS, MAX_NESTING } from './limits.js';
 import { DOCUMENT_START, Lines, UNSUPPORTED_CHARS, type Content } from './fast-yaml-lines.js';
 import { PathTrie, type LocatedDocument, type LocateRequest, type Position } from './locate.js';
 import {
@@ -31,12 +31,15 @@ export interface FastDocument extends LocatedDocument {
   readonly itemPositions: ReadonlyMap<string, readonly FastPosition[]>;
 }
 
-/** Where and why the reader stopped: `nesting` when the document is nested too deep to read at all. */
+/**
+ * Where and why the reader stopped: `nesting` (too deep) or `wide` (a mapping with too many keys)
+ * when the document cannot be read by any reader, `subset` when the `yaml` package may read it.
+ */
 export interface FastDecline {
   readonly declined: true;
   readonly line: number;
   readonly col: number;
-  readonly nesting: boolean;
+  readonly reason: 'nesting' | 'wide' | 'subset';
 }
 
 /** Recursive descent over lines; positions go to `trie` (when locating) and `entries`. */
@@ -48,7 +51,8 @@ class Reader {
    * (line * 2^21 + col, 0 for an item that is not a mapping: only mappings can be entries).
    */
   readonly entries: number[] = [];
-  nestingAt: Position | undefined;
+  /** Where and why the document cannot be read at all (too deep, too wide). */
+  stopAt: { at: Position; reason: 'nesting' | 'wide' } | undefined;
 
   constructor(
     private readonly lines: Lines,
@@ -89,7 +93,7 @@ class Reader {
 
   private enter(index: number): void {
     if (++this.depth > MAX_NESTING) {
-      this.nestingAt = this.pos(index);
+      this.stopAt = { at: this.pos(index), reason: 'nesting' };
       outside();
     }
   }
@@ -169,9 +173,14 @@ class Reader {
     this.enter(first);
     const out: Record<string, unknown> = {};
     let at = first;
+    let keys = 0;
     for (let c = this.peek(); c !== undefined; c = this.peek()) {
       const end = keyEnd(c.text, at);
       if (end < 0) outside();
+      if (++keys > MAX_MAPPING_KEYS) {
+        this.stopAt = { at: this.pos(at), reason: 'wide' };
+        outside();
+      }
       const key = c.text.slice(at, end);
       if (Object.hasOwn(out, key)) outside();
       const ct = t?.child(key);
@@ -282,8 +291,11 @@ function run(text: string, trie: PathTrie | undefined): Read | FastDecline {
   } catch (err) {
     if (err === LOCATED) return { value: undefined, entries: [] };
     if (err !== OUTSIDE) throw err;
-    const at = reader.nestingAt ?? { line: lines.number, col: 1 };
-    return { declined: true, line: at.line, col: at.col, nesting: reader.nestingAt !== undefined };
+    const { at, reason } = reader.stopAt ?? {
+      at: { line: lines.number, col: 1 },
+      reason: 'subset',
+    };
+    return { declined: true, line: at.line, col: at.col, reason };
   }
 }
 

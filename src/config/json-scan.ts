@@ -9,7 +9,7 @@ import type { PathTrie } from './locate.js';
 export { countKeys } from './json-tokens.js';
 
 export interface JsonProblem {
-  readonly kind: 'syntax' | 'nesting' | 'duplicate' | 'dense';
+  readonly kind: 'syntax' | 'nesting' | 'duplicate' | 'dense' | 'wide';
   readonly offset: number;
   readonly line: number;
   readonly col: number;
@@ -38,6 +38,8 @@ export interface JsonScanOptions {
   readonly maxValues?: number;
   /** Record where the `routes` items start (`entries`). */
   readonly entries?: boolean;
+  /** Stop with a `wide` problem at an object with more keys (JSON.parse is slow on those). */
+  readonly maxKeys?: number;
 }
 
 function failAt(
@@ -75,6 +77,7 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
   let keys = 0;
   let values = 0;
   const maxValues = options.maxValues ?? Number.POSITIVE_INFINITY;
+  const maxKeys = options.maxKeys ?? Number.POSITIVE_INFINITY;
   let depth = 0;
   const wantEntries = options.entries === true;
   let routesKey = false;
@@ -184,6 +187,18 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
         );
       keys++;
       const frame = depth - 1;
+      const width = (counts[frame] ?? 0) + 1;
+      counts[frame] = width;
+      if (width > maxKeys)
+        return failAt(
+          line,
+          lineStart,
+          keys,
+          entries,
+          'wide',
+          at,
+          `an object with more than ${maxKeys} keys`,
+        );
       const parent = tries[frame];
       const set = sets[frame];
       if (depth === 1 || set !== undefined || (parent !== undefined && parent.children.size > 0)) {

@@ -10,10 +10,11 @@ export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * Largest document outside the plain subset the fast readers take (anchors, tags, block scalars,
- * multi-line flow, tabs ...): the `yaml` package reads only 0.25-1 MB/s here (2-9 µs a byte on this
- * machine), so 256 KiB keeps its worst case near a second of blocked event loop.
+ * multi-line flow, tabs ...): the `yaml` package reads only 0.1-0.5 MB/s here (a block scalar line
+ * costs it about 60 µs, a flow item 13 µs; 128 KiB of either took 1-1.3 s on this machine), so
+ * 64 KiB (some 1500 hand-written entries) keeps its worst case near half a second.
  */
-export const FULL_YAML_MAX_BYTES = 256 * 1024;
+export const FULL_YAML_MAX_BYTES = 64 * 1024;
 
 /**
  * Deepest nesting of collections. A valid document needs 5 (document, routes, entry, as-path,
@@ -35,6 +36,13 @@ export const VALUE_FLOOR = 1024 * 1024;
 export function valueBudget(bytes: number): number {
   return Math.max(VALUE_FLOOR, Math.floor(bytes / BYTES_PER_VALUE));
 }
+
+/**
+ * Keys one mapping may have. A route document's mappings have at most 30 (an entry's attributes);
+ * a mapping of a million keys costs seconds to read (JavaScript objects with that many
+ * properties are slow) only to fail the schema, which allows no unknown key.
+ */
+export const MAX_MAPPING_KEYS = 1024;
 
 /** Diagnostics kept per document; past it one summary diagnostic says how many more there are. */
 export const MAX_DIAGNOSTICS = 100;

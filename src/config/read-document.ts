@@ -9,6 +9,7 @@ import type { JsonProblem } from './json-scan.js';
 import {
   BYTES_PER_VALUE,
   FULL_YAML_MAX_BYTES,
+  MAX_MAPPING_KEYS,
   MAX_NESTING,
   VALUE_FLOOR,
   valueBudget,
@@ -41,11 +42,16 @@ function denseMessage(bytes: number): string {
   );
 }
 
+function wideMessage(): string {
+  return `a mapping with more than ${MAX_MAPPING_KEYS} keys (a route document's have at most 30)`;
+}
+
 function jsonDiagnostic(source: string, text: string, bytes: number, p: JsonProblem): Diagnostic {
   const at = p.line > 0 ? { line: p.line, col: p.col } : positionAt(text, p.offset);
   if (p.kind === 'dense')
     return diagnostic(source, 'E_FILE_TOO_LARGE', at, '', denseMessage(bytes));
   if (p.kind === 'nesting') return diagnostic(source, 'E_NESTING', at, '', p.message);
+  if (p.kind === 'wide') return diagnostic(source, 'E_SCHEMA', at, '', wideMessage());
   // E_YAML is the syntax code for either format (the HTTP API answers it with 400)
   return diagnostic(source, 'E_YAML', at, '', `invalid json: ${p.message}`);
 }
@@ -95,15 +101,16 @@ export function readDocument(
   const fast = scanFastYaml(text);
   if (!('declined' in fast)) return fast;
   const at = { line: fast.line, col: fast.col };
-  if (fast.nesting) {
+  if (fast.reason === 'nesting') {
     const msg = `nested deeper than ${MAX_NESTING} levels`;
     return [diagnostic(source, 'E_NESTING', at, '', msg)];
   }
+  if (fast.reason === 'wide') return [diagnostic(source, 'E_SCHEMA', at, '', wideMessage())];
   if (bytes > FULL_YAML_MAX_BYTES) {
     const msg =
-      `${bytes} bytes exceeds the limit of ${FULL_YAML_MAX_BYTES} bytes for yaml outside ` +
-      `the plain subset, which starts here (anchors, tags, block scalars, multi-line flow or ` +
-      `quoted scalars, tabs); the plain subset is read up to the document size limit`;
+      `${bytes} bytes exceeds the limit of ${FULL_YAML_MAX_BYTES} bytes for yaml outside the ` +
+      'plain subset, which starts here (anchors, tags, block scalars, multi-line flow or quoted ' +
+      'scalars, tabs); the plain subset is read up to the document size limit';
     return [diagnostic(source, 'E_FILE_TOO_LARGE', at, '', msg)];
   }
   const doc = readWithYaml(text, options.maxAliasCount);

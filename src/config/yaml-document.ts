@@ -4,7 +4,7 @@
 // route files must not contain: YAML 1.1, unknown tags, repeated keys, alias bombs.
 import type { Alias, CST, Document, LineCounter, Node, Tags } from 'yaml';
 import type { ErrorCode } from '../errors.js';
-import { ALIAS_EXPANSION_FLOOR, MAX_NESTING } from './limits.js';
+import { ALIAS_EXPANSION_FLOOR, MAX_MAPPING_KEYS, MAX_NESTING } from './limits.js';
 import { locateNode, offsetToPosition, type LocatedDocument, type Position } from './locate.js';
 import { yamlLib } from './yaml-lib.js';
 
@@ -159,6 +159,11 @@ class Plain {
 
   private map(items: readonly unknown[]): [Record<string, unknown>, number, number] {
     const y = yamlLib();
+    if (items.length > MAX_MAPPING_KEYS) {
+      const msg = `a mapping with more than ${MAX_MAPPING_KEYS} keys (a route document's have at most 30)`;
+      this.report('E_SCHEMA', (items[MAX_MAPPING_KEYS] as { key?: unknown } | undefined)?.key, msg);
+      return [{}, 1, 1];
+    }
     const out: Record<string, unknown> = {};
     let size = 1;
     let weight = 0;

@@ -7,7 +7,7 @@ import { LineCounter, parseDocument, stringify, type Document, type Tags } from 
 import { locateNode, type LocateRequest, type PathSegment } from '../../src/config/locate.js';
 
 /** Runs per property: FAST_YAML_RUNS overrides (CI keeps the default, about 20 s in all). */
-export const RUNS = { numRuns: Number(process.env['FAST_YAML_RUNS'] ?? 150) };
+export const RUNS = { numRuns: Number(process.env['FAST_YAML_RUNS'] ?? 400) };
 
 const withoutHexInts = (tags: Tags): Tags =>
   tags.filter((t) => !(typeof t === 'object' && 'format' in t && t.format === 'HEX'));

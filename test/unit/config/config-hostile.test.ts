@@ -23,12 +23,12 @@ describe('deep nesting is refused before any parser recurses', () => {
     ['a YAML flow sequence', 'routes: ' + '['.repeat(5_000), 'yaml' as const, '1:72'],
     [
       'YAML block sequences',
-      'routes:\n' + Array.from({ length: 500 }, (_, i) => `${' '.repeat(i)}- `).join('\n') + 'x',
+      'routes:\n' + Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}- `).join('\n') + 'x',
       'yaml' as const,
       '65:64',
     ],
     ['YAML compact sequences', 'routes:\n' + '- '.repeat(3000) + 'x', 'yaml' as const, '2:127'],
-  ])('%s 500+ levels deep, twice (the second parse used to abort node)', (_n, text, format, at) => {
+  ])('%s 300+ levels deep, twice (the second parse used to abort node)', (_n, text, format, at) => {
     for (let i = 0; i < 2; i++) {
       const r = parse(text, { format });
       expect(r.diagnostics.map((d) => `${d.code} ${d.line}:${d.col}`)).toEqual([`E_NESTING ${at}`]);
@@ -216,5 +216,51 @@ describe('a diagnostic quotes a bad value cut to 64 characters', () => {
     expect(r.diagnostics.length).toBeGreaterThan(0);
     for (const d of r.diagnostics) expect(d.message.length + d.path.length).toBeLessThan(400);
     expect(r.diagnostics.map((d) => d.message + d.path).join(' ')).toMatch(/\.\.\./);
+  });
+});
+
+describe('the slow yaml package only reads small documents', () => {
+  const entries = (n: number): string =>
+    Array.from(
+      { length: n },
+      (_, i) => `  - prefix: 10.${i >> 8}.${i & 255}.0/24\n    next-hop: 192.0.2.1\n`,
+    ).join('');
+
+  it('reads a document outside the plain subset up to 64 KiB', () => {
+    const r = parse(
+      `routes:\n${entries(500)}  - prefix: &a 192.0.2.0/24\n    next-hop: 192.0.2.1\n`,
+    );
+    expect([r.routes.length, codes(r)]).toEqual([501, []]);
+  });
+
+  it('refuses a larger one, pointing at where it leaves the plain subset', () => {
+    const r = parse(
+      `routes:\n${entries(2000)}  - prefix: &a 192.0.2.0/24\n    next-hop: 192.0.2.1\n`,
+    );
+    expect(r.diagnostics.map((d) => `${d.code} ${d.line}`)).toEqual(['E_FILE_TOO_LARGE 4002']);
+    expect(r.diagnostics[0]?.message).toContain('outside the plain subset');
+  });
+
+  it('reads the same large document in the plain subset', () => {
+    expect(parse(`routes:\n${entries(2000)}`).routes).toHaveLength(2000);
+  });
+});
+
+describe('a mapping with more keys than any route document has is refused before it is built', () => {
+  it.each([
+    [
+      'yaml',
+      `routes:\n  - prefix: 192.0.2.0/24\n${Array.from({ length: 2000 }, (_, i) => `    k${i}: 1\n`).join('')}`,
+      '1026:5',
+    ],
+    [
+      'json',
+      `{"routes": [{${Array.from({ length: 2000 }, (_, i) => `"k${i}": 1`).join(',\n')}}]}`,
+      '1025:1',
+    ],
+  ] as const)('in %s', (format, text, at) => {
+    const r = parse(text, { format });
+    expect(r.diagnostics.map((d) => `${d.code} ${d.line}:${d.col}`)).toEqual([`E_SCHEMA ${at}`]);
+    expect(r.diagnostics[0]?.message).toContain('more than 1024 keys');
   });
 });
