@@ -27,7 +27,7 @@ export type FastPosition = Position;
 export interface FastDocument extends LocatedDocument {
   /** What the `yaml` package reads (YAML 1.2 core schema, hex ints kept as text). */
   readonly value: unknown;
-  /** For each top-level key whose value is a sequence: the position of every item. */
+  /** `routes`: the position of each item of the top-level `routes` sequence (0:0 if not a mapping). */
   readonly itemPositions: ReadonlyMap<string, readonly FastPosition[]>;
 }
 

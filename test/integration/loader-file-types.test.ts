@@ -104,6 +104,18 @@ describe('RouteDirLoader and file types', () => {
     ]);
   });
 
+  it('names the files it had as removed when the directory goes away', async () => {
+    writeFileSync(join(dir, 'a.yaml'), doc(1));
+    const loader = new RouteDirLoader(dir);
+    await loader.load();
+    rmSync(dir, { recursive: true });
+    const gone = await loader.load();
+    expect([gone.removed, gone.sources.map((s) => s.diagnostics[0]?.code)]).toEqual([
+      [join(dir, 'a.yaml')],
+      ['E_IO_READ'],
+    ]);
+  });
+
   it('reports a file over the size limit without parsing it', async () => {
     const path = join(dir, 'a.yaml');
     writeFileSync(path, `${doc(1)}#${'x'.repeat(300)}\n`);
