@@ -16,7 +16,13 @@ export type ErrorCode =
   | 'E_COMMUNITY'
   | 'E_DUPLICATE_ROUTE'
   | 'E_CONFLICT'
+  | 'E_NESTING'
+  | 'E_EMPTY'
+  | 'E_EXPANSION_LIMIT'
+  | 'E_UPDATE_TOO_LARGE'
+  | 'E_TOO_MANY_ERRORS'
   | 'W_NEXT_HOP_SELF_IPV6'
+  | 'W_TOO_MANY_WARNINGS'
   // operational failures
   | 'E_IO_READ'
   | 'E_GIT'

@@ -1,5 +1,6 @@
 // Canonical addresses and prefixes (IPv4 dotted quad, IPv6 per RFC 5952) and their checks.
 // IPv4 is parsed by hand (hot path: one call per prefix); IPv6 goes through ipaddr.js. No I/O.
+import { quoteValue } from '../core/diagnostic.js';
 import ipaddr from 'ipaddr.js';
 import type { Afi } from '../core/route.js';
 
@@ -100,14 +101,14 @@ function parseIpv4Prefix(
   lenText: string | undefined,
 ): ParsedPrefix | PrefixProblem {
   const n = ipv4ToNumber(addr);
-  if (n < 0) return problem('E_PREFIX', `${text}: invalid ipv4 address`);
+  if (n < 0) return problem('E_PREFIX', `${quoteValue(text)}: invalid ipv4 address`);
   const length = lenText === undefined ? 32 : parseLength(lenText, 32);
-  if (length < 0) return problem('E_PREFIX', `${text}: invalid prefix length (0-32)`);
+  if (length < 0) return problem('E_PREFIX', `${quoteValue(text)}: invalid prefix length (0-32)`);
   const size = 2 ** (32 - length);
   const network = n - (n % size);
   const prefix = `${numberToIpv4(network)}/${length}`;
   if (network !== n)
-    return problem('E_HOST_BITS', `${text}: host bits set, did you mean ${prefix}?`);
+    return problem('E_HOST_BITS', `${quoteValue(text)}: host bits set, did you mean ${prefix}?`);
   return {
     ok: true,
     afi: 'ipv4',
@@ -123,16 +124,16 @@ function parseIpv6Prefix(
   lenText: string | undefined,
 ): ParsedPrefix | PrefixProblem {
   const parts = parseIpv6Parts(addr);
-  if (parts === undefined) return problem('E_PREFIX', `${text}: invalid ipv6 address`);
+  if (parts === undefined) return problem('E_PREFIX', `${quoteValue(text)}: invalid ipv6 address`);
   const length = lenText === undefined ? 128 : parseLength(lenText, 128);
-  if (length < 0) return problem('E_PREFIX', `${text}: invalid prefix length (0-128)`);
+  if (length < 0) return problem('E_PREFIX', `${quoteValue(text)}: invalid prefix length (0-128)`);
   const network = parts.map((part, i) => {
     const keep = Math.min(16, Math.max(0, length - i * 16));
     return keep === 0 ? 0 : part & ((0xffff << (16 - keep)) & 0xffff);
   });
   const prefix = `${ipv6Text(network)}/${length}`;
   if (network.some((p, i) => p !== parts[i])) {
-    return problem('E_HOST_BITS', `${text}: host bits set, did you mean ${prefix}?`);
+    return problem('E_HOST_BITS', `${quoteValue(text)}: host bits set, did you mean ${prefix}?`);
   }
   return {
     ok: true,

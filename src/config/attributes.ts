@@ -1,5 +1,6 @@
 // Attribute values in ExaBGP spelling (a YAML mapping, or tokens from a command or dump) →
 // canonical fields. Owns every value grammar and range; knows nothing about files or positions.
+import { quoteValue } from '../core/diagnostic.js';
 import type { ErrorCode } from '../errors.js';
 import type { Afi, Aggregator, AsPath, Origin, RouteAttributes } from '../core/route.js';
 import { parseAddress, parseIpv4 } from './address.js';
@@ -76,9 +77,9 @@ export function parseUint(v: unknown, max: number, what: string): number | Value
   const n =
     typeof v === 'number' ? v : typeof v === 'string' && /^[0-9]+$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n))
-    return new ValueError('E_SCHEMA', `${String(v)}: ${what} must be an integer`);
+    return new ValueError('E_SCHEMA', `${quoteValue(v)}: ${what} must be an integer`);
   if (n < 0 || n > max)
-    return new ValueError('E_RANGE', `${String(v)}: ${what} out of range (0-${max})`);
+    return new ValueError('E_RANGE', `${quoteValue(v)}: ${what} out of range (0-${max})`);
   return n;
 }
 
@@ -130,19 +131,23 @@ export function parseAsPath(v: unknown): AsPath | ValueError {
 /** `65000:192.0.2.1` (ExaBGP's `( asn:ipv4 )` without the parentheses). */
 export function parseAggregator(v: unknown): Aggregator | ValueError {
   const m = typeof v === 'string' ? /^\(?\s*([0-9]+):([0-9.]+)\s*\)?$/.exec(v) : null;
-  if (m === null) return new ValueError('E_SCHEMA', `${String(v)}: invalid aggregator (asn:ipv4)`);
+  if (m === null)
+    return new ValueError('E_SCHEMA', `${quoteValue(v)}: invalid aggregator (asn:ipv4)`);
   const asn = parseUint(m[1], U32, 'aggregator asn');
   if (asn instanceof ValueError) return asn;
   const address = parseIpv4(m[2] ?? '');
   if (address === undefined)
-    return new ValueError('E_ADDRESS', `${String(v)}: invalid aggregator address`);
+    return new ValueError('E_ADDRESS', `${quoteValue(v)}: invalid aggregator address`);
   return { asn, address };
 }
 
 /** Route distinguisher: `asn16:u32`, `ipv4:u16` or `asn32:u16`, canonical as ExaBGP prints it. */
 export function parseRd(v: unknown): string | ValueError {
   const m = typeof v === 'string' ? /^([0-9.]+):([0-9]+)$/.exec(v) : null;
-  const bad = new ValueError('E_SCHEMA', `${String(v)}: invalid rd (asn:number or ipv4:number)`);
+  const bad = new ValueError(
+    'E_SCHEMA',
+    `${quoteValue(v)}: invalid rd (asn:number or ipv4:number)`,
+  );
   if (m === null) return bad;
   const [, admin = '', numText = ''] = m;
   const num = Number(numText);
@@ -150,19 +155,20 @@ export function parseRd(v: unknown): string | ValueError {
     const ip = parseIpv4(admin);
     if (ip === undefined) return bad;
     return num > U16
-      ? new ValueError('E_RANGE', `${String(v)}: rd number must be 0-65535 with an ipv4 admin`)
+      ? new ValueError('E_RANGE', `${quoteValue(v)}: rd number must be 0-65535 with an ipv4 admin`)
       : `${ip}:${num}`;
   }
   const asn = Number(admin);
   if (asn <= U16 && num <= U32) return `${asn}:${num}`;
   if (asn <= U32 && num <= U16) return `${asn}:${num}`;
-  return new ValueError('E_RANGE', `${String(v)}: rd out of range (asn16:u32 or asn32:u16)`);
+  return new ValueError('E_RANGE', `${quoteValue(v)}: rd out of range (asn16:u32 or asn32:u16)`);
 }
 
 function parsePathInformation(v: unknown): number | ValueError {
   if (typeof v === 'string' && v.includes('.')) {
     const ip = parseIpv4(v);
-    if (ip === undefined) return new ValueError('E_SCHEMA', `${v}: invalid path-information`);
+    if (ip === undefined)
+      return new ValueError('E_SCHEMA', `${quoteValue(v)}: invalid path-information`);
     return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
   }
   return parseUint(v, U32, 'path-information');
@@ -172,14 +178,14 @@ function parseNextHop(v: unknown): { nextHop: string; nextHopAfi: Afi | 'self' }
   if (v === 'self') return { nextHop: 'self', nextHopAfi: 'self' };
   const parsed = typeof v === 'string' ? parseAddress(v) : undefined;
   if (parsed === undefined)
-    return new ValueError('E_ADDRESS', `${String(v)}: invalid next-hop (an address or self)`);
+    return new ValueError('E_ADDRESS', `${quoteValue(v)}: invalid next-hop (an address or self)`);
   return { nextHop: parsed.address, nextHopAfi: parsed.afi };
 }
 
 function parseOrigin(v: unknown): Origin | ValueError {
   const s = typeof v === 'string' ? v.toLowerCase() : '';
   if (s === 'igp' || s === 'egp' || s === 'incomplete') return s;
-  return new ValueError('E_SCHEMA', `${String(v)}: invalid origin (igp, egp or incomplete)`);
+  return new ValueError('E_SCHEMA', `${quoteValue(v)}: invalid origin (igp, egp or incomplete)`);
 }
 
 function parseIpv4List(v: unknown, what: string): string[] | ValueError {
@@ -187,14 +193,14 @@ function parseIpv4List(v: unknown, what: string): string[] | ValueError {
     v,
     (x) =>
       (typeof x === 'string' ? parseIpv4(x) : undefined) ??
-      new ValueError('E_ADDRESS', `${String(x)}: invalid ${what} (ipv4)`),
+      new ValueError('E_ADDRESS', `${quoteValue(x)}: invalid ${what} (ipv4)`),
   );
 }
 
 function parseBoolean(v: unknown): boolean | ValueError {
   return typeof v === 'boolean'
     ? v
-    : new ValueError('E_SCHEMA', `${String(v)}: atomic-aggregate must be true or false`);
+    : new ValueError('E_SCHEMA', `${quoteValue(v)}: atomic-aggregate must be true or false`);
 }
 
 type Setter = (f: CanonicalFields, v: unknown) => ValueError | undefined;

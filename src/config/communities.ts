@@ -1,5 +1,6 @@
 // Standard, large and extended communities in ExaBGP 4.2 spelling → canonical sorted, de-duplicated
 // text. Mirrors configuration/static/parser.py@4.2.21. No I/O.
+import { quoteValue } from '../core/diagnostic.js';
 import { parseIpv4 } from './address.js';
 import { mapList, parseUint, ValueError } from './attributes.js';
 
@@ -33,7 +34,7 @@ const WELL_KNOWN_NAME: ReadonlyMap<number, string> = new Map([
 export function parseCommunityValue(v: unknown): number | ValueError {
   if (typeof v === 'number') return parseUint(v, U32, 'community');
   if (typeof v !== 'string')
-    return new ValueError('E_COMMUNITY', `${String(v)}: invalid community`);
+    return new ValueError('E_COMMUNITY', `${quoteValue(v)}: invalid community`);
   const known = WELL_KNOWN.get(v.toLowerCase());
   if (known !== undefined) return known;
   const m = /^([0-9]+):([0-9]+)$/.exec(v);
@@ -41,14 +42,14 @@ export function parseCommunityValue(v: unknown): number | ValueError {
     const hi = Number(m[1]);
     const lo = Number(m[2]);
     if (hi > U16 || lo > U16)
-      return new ValueError('E_RANGE', `${v}: community halves must be 0-65535`);
+      return new ValueError('E_RANGE', `${quoteValue(v)}: community halves must be 0-65535`);
     return hi * 65536 + lo;
   }
   if (/^0x[0-9a-f]{1,8}$/i.test(v)) return Number.parseInt(v.slice(2), 16);
   if (/^[0-9]+$/.test(v)) return parseUint(v, U32, 'community');
   return new ValueError(
     'E_COMMUNITY',
-    `${v}: invalid community (N:M, 32-bit decimal, 0x hex or a well-known name)`,
+    `${quoteValue(v)}: invalid community (N:M, 32-bit decimal, 0x hex or a well-known name)`,
   );
 }
 
@@ -67,10 +68,13 @@ export function parseLargeCommunities(v: unknown): string[] | ValueError {
   const parsed = mapList(v, (item): [number, number, number] | ValueError => {
     const m = typeof item === 'string' ? /^([0-9]+):([0-9]+):([0-9]+)$/.exec(item) : null;
     if (m === null)
-      return new ValueError('E_COMMUNITY', `${String(item)}: invalid large-community (A:B:C)`);
+      return new ValueError('E_COMMUNITY', `${quoteValue(item)}: invalid large-community (A:B:C)`);
     const parts = [Number(m[1]), Number(m[2]), Number(m[3])] as const;
     if (parts.some((p) => p > U32))
-      return new ValueError('E_RANGE', `${String(item)}: large-community parts must be 0-${U32}`);
+      return new ValueError(
+        'E_RANGE',
+        `${quoteValue(item)}: large-community parts must be 0-${U32}`,
+      );
     return [...parts];
   });
   if (parsed instanceof ValueError) return parsed;
@@ -97,7 +101,7 @@ function ipv4Hex(ip: string): string {
 }
 
 function fail(v: string, why: string): ValueError {
-  return new ValueError('E_COMMUNITY', `${v}: invalid extended-community (${why})`);
+  return new ValueError('E_COMMUNITY', `${quoteValue(v)}: invalid extended-community (${why})`);
 }
 
 function uint(text: string, max: number): number {
@@ -209,7 +213,7 @@ function named(v: string, parts: string[]): ExtendedCommunity | ValueError {
  */
 export function parseExtendedCommunity(v: unknown): ExtendedCommunity | ValueError {
   if (typeof v !== 'string')
-    return new ValueError('E_COMMUNITY', `${String(v)}: invalid extended-community`);
+    return new ValueError('E_COMMUNITY', `${quoteValue(v)}: invalid extended-community`);
   if (v === 'redirect-to-nexthop') return fromHex('0800000000000000');
   if (/^0x/i.test(v)) {
     return /^0x[0-9a-f]{16}$/i.test(v)

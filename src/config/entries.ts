@@ -1,7 +1,6 @@
 // A schema-valid route document (plain data) → canonical Routes plus semantic diagnostics: prefixes,
 // host bits, families, defaults, neighbors, duplicate keys. Positions come from the caller's sink, lazily.
-import type { ErrorCode } from '../errors.js';
-import type { Severity } from '../core/diagnostic.js';
+import { quoteValue } from '../core/diagnostic.js';
 import {
   ALL_NEIGHBORS,
   encodeAttributes,
@@ -13,23 +12,25 @@ import {
   type Safi,
   type SourceRef,
 } from '../core/route.js';
-import { parseAddress, parsePrefix } from './address.js';
+import { parseAddress } from './address.js';
 import {
   canonicalizeAttributes,
   toRouteAttributes,
   type AttributeIssue,
   type CanonicalFields,
 } from './attributes.js';
-import type { PathSegment, Position } from './locate.js';
+import {
+  attrPath,
+  checkPrefix,
+  fitsInUpdate,
+  overRouteBudget,
+  prefixPath,
+  SELF_IPV6_WARNING,
+  type EntrySink,
+} from './entry-checks.js';
+import type { PathSegment } from './locate.js';
 
-/** Where semantic problems go; positions are computed only when asked for. */
-export interface EntrySink {
-  readonly source: string;
-  report(code: ErrorCode, severity: Severity, path: readonly PathSegment[], message: string): void;
-  /** Position of entry `index` (its first key): Route.source of all its routes. */
-  entryPosition(index: number): Position;
-  position(path: readonly PathSegment[]): Position;
-}
+export type { EntrySink } from './entry-checks.js';
 
 type Raw = Readonly<Record<string, unknown>>;
 
@@ -50,6 +51,9 @@ interface Context {
   readonly keys: RouteKey[];
   /** Value text → the first attributes object with that value: entries with equal values share one. */
   readonly values: Map<string, Interned>;
+  /** Routes the entries so far produce, and the most the document may (routeBudget). */
+  produced: number;
+  readonly maxRoutes: number;
 }
 
 /**
@@ -100,7 +104,7 @@ function canonicalTargets(
         'E_ADDRESS',
         'error',
         [...base, 'neighbors', j],
-        `${String(n)}: invalid neighbor address`,
+        `${quoteValue(n)}: invalid neighbor address`,
       );
     else out.add(a.address);
   });
@@ -110,8 +114,13 @@ function canonicalTargets(
 /**
  * Build every Route of a schema-valid document. Routes of one entry share one attributes object
  * and one value string. Returns the routes even when problems were reported (the caller decides).
+ * Past `maxRoutes` routes (see limits.ts routeBudget) it reports E_EXPANSION_LIMIT and stops.
  */
-export function buildDocumentRoutes(doc: RouteDocument, sink: EntrySink): Route[] {
+export function buildDocumentRoutes(
+  doc: RouteDocument,
+  sink: EntrySink,
+  maxRoutes: number = Number.POSITIVE_INFINITY,
+): Route[] {
   const issues: AttributeIssue[] = [];
   const defaultsRaw = doc.defaults ?? {};
   const defaults = canonicalizeAttributes(defaultsRaw, issues);
@@ -125,20 +134,18 @@ export function buildDocumentRoutes(doc: RouteDocument, sink: EntrySink): Route[
     routes: [],
     keys: [],
     values: new Map(),
+    produced: 0,
+    maxRoutes,
   };
   const entries = doc.routes ?? [];
-  for (let i = 0; i < entries.length; i++) buildEntry(ctx, entries[i] ?? {}, i);
+  for (let i = 0; i < entries.length && !sink.stopped && ctx.produced <= maxRoutes; i++)
+    buildEntry(ctx, entries[i] ?? {}, i);
   keysOfRoutes.set(ctx.routes, ctx.keys);
   return ctx.routes;
 }
 
 function familyOfEntry(f: CanonicalFields): Safi {
   return f.rd !== undefined ? 'mpls-vpn' : f.label !== undefined ? 'nlri-mpls' : 'unicast';
-}
-
-/** Path of an attribute as the user wrote it: the entry's own key, else the defaults'. */
-function attrPath(entry: Raw, i: number, key: string): PathSegment[] {
-  return Object.hasOwn(entry, key) ? ['routes', i, key] : ['defaults', key];
 }
 
 function buildEntry(ctx: Context, entry: Raw, i: number): void {
@@ -182,12 +189,19 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
   const prefixes = single
     ? [entry['prefix'] as string]
     : ((entry['prefixes'] as readonly string[] | undefined) ?? []);
+  ctx.produced += prefixes.length * targets.length;
+  if (overRouteBudget(sink, i, single, ctx.produced, ctx.maxRoutes)) return;
   let warnedSelf = false;
-  for (let j = 0; j < prefixes.length; j++) {
+  const sized = new Set<Afi>();
+  for (let j = 0; j < prefixes.length && !sink.stopped; j++) {
     const item = single ? -1 : j;
-    const parsed = checkPrefix(ctx, entry, i, item, prefixes[j] ?? '', f);
+    const parsed = checkPrefix(sink, entry, i, item, prefixes[j] ?? '', f);
     if (parsed === undefined) continue;
     const { afi } = parsed;
+    if (!sized.has(afi)) {
+      sized.add(afi);
+      if (!fitsInUpdate(sink, entry, i, { ...shared, afi })) return;
+    }
     const prefix = flatCopy(parsed.prefix);
     if (afi === 'ipv6' && f.nextHopAfi === 'self' && !warnedSelf) {
       warnedSelf = true;
@@ -227,42 +241,6 @@ function entryRoute(s: EntryShared, target: string, afi: Afi, prefix: string): R
   return { target, afi, safi, rd, prefix, pathInformation, attributes, value, source };
 }
 
-function prefixPath(i: number, item: number): PathSegment[] {
-  return item < 0 ? ['routes', i, 'prefix'] : ['routes', i, 'prefixes', item];
-}
-
-const SELF_IPV6_WARNING =
-  'next-hop self on an ipv6 route: over an ipv4 session exabgp 4.2 sends a 4-byte next-hop, the peer ' +
-  'resets the session, and the route is re-sent on every reconnect (a flap loop); give an explicit ipv6 next-hop';
-
-/** The canonical prefix and its family, or undefined after reporting why not. */
-function checkPrefix(
-  ctx: Context,
-  entry: Raw,
-  i: number,
-  item: number,
-  text: string,
-  f: CanonicalFields,
-): { afi: Afi; prefix: string } | undefined {
-  const p = parsePrefix(text);
-  if (!p.ok) {
-    ctx.sink.report(p.code, 'error', prefixPath(i, item), p.message);
-    return undefined;
-  }
-  if (p.multicast) {
-    const msg = `${text}: multicast prefixes are not supported`;
-    ctx.sink.report('E_PREFIX', 'error', prefixPath(i, item), msg);
-    return undefined;
-  }
-  if (f.nextHopAfi !== undefined && f.nextHopAfi !== 'self' && f.nextHopAfi !== p.afi) {
-    const at = item < 0 ? attrPath(entry, i, 'next-hop') : prefixPath(i, item);
-    const msg = `${text}: next-hop ${f.nextHop ?? ''} is ${f.nextHopAfi} but the prefix is ${p.afi}`;
-    ctx.sink.report('E_NEXT_HOP_FAMILY', 'error', at, msg);
-    return undefined;
-  }
-  return p;
-}
-
 /** Packs (entry, item) into one number; item -1 is the `prefix` form. */
 const ITEMS = 2 ** 24;
 
@@ -286,12 +264,14 @@ function addRoute(ctx: Context, route: Route, i: number, item: number): void {
     ctx.keys.push(key);
     return;
   }
-  const fi = Math.floor(first / ITEMS);
-  const at = ctx.sink.position(prefixPath(fi, (first % ITEMS) - 1));
+  const firstPath = prefixPath(Math.floor(first / ITEMS), (first % ITEMS) - 1);
+  const source = ctx.sink.source;
   ctx.sink.report(
     'E_DUPLICATE_ROUTE',
     'error',
     prefixPath(i, item),
-    `${key}: duplicate route, first declared at ${ctx.sink.source}:${at.line}:${at.col}`,
+    ([at = { line: 0, col: 0 }]) =>
+      `${key}: duplicate route, first declared at ${source}:${at.line}:${at.col}`,
+    [firstPath],
   );
 }

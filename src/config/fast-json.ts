@@ -1,106 +1,112 @@
-// The fast path for JSON route documents (HTTP bodies, `plan --from-url`): JSON.parse for the value
-// plus one scan for the positions of the `routes` items. Returns undefined for anything the `yaml`
-// package might read differently (duplicate keys, unusual characters), so the caller falls back.
+// JSON route documents. readStrictJson: a body sent as JSON (HTTP `application/json`, `plan
+// --from-url`) with JSON.parse semantics, except that a repeated key is an error rather than "the
+// last one wins". readFastJson: JSON text inside a YAML document, read by JSON.parse when the
+// `yaml` package would read it the same (the fast path), else declined. Positions from json-scan.ts.
 import type { FastDocument, FastPosition } from './fast-yaml.js';
+import { countKeys, scanJson, type JsonProblem } from './json-scan.js';
+import { MAX_MAPPING_KEYS, valueBudget } from './limits.js';
+import { PathTrie, type LocateRequest } from './locate.js';
 
-/** Characters where YAML and JSON could disagree: C1 and DEL, BOM, LS/PS, a CR without LF. */
-const UNSUPPORTED = /[\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)/;
-
-interface Scan {
-  /** Strings followed by `:`: every key token in the text, duplicates included. */
-  readonly keys: number;
-  readonly positions: FastPosition[];
-}
-
-/** The index of the `"` closing the string opened at `at`. */
-function stringEnd(text: string, at: number): number {
-  let i = at + 1;
-  for (;;) {
-    const q = text.indexOf('"', i);
-    if (q < 0) return text.length;
-    let slashes = 0;
-    while (text.charCodeAt(q - 1 - slashes) === 92) slashes++;
-    if (slashes % 2 === 0) return q;
-    i = q + 1;
+/** The position of routes item `index` in scanJson's flat (index, line, col) triples. */
+function entryAt(flat: readonly number[], index: number): FastPosition {
+  let lo = 0;
+  let hi = flat.length / 3 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = flat[3 * mid] ?? 0;
+    if (at === index) return { line: flat[3 * mid + 1] ?? 0, col: flat[3 * mid + 2] ?? 0 };
+    if (at < index) lo = mid + 1;
+    else hi = mid - 1;
   }
+  return { line: 0, col: 0 };
 }
 
-function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9;
+/** A read JSON document; entry positions take one more scan, on first use (valid documents). */
+function located(text: string, value: unknown): FastDocument {
+  let entries: readonly number[] | undefined;
+  const flatEntries = (): readonly number[] =>
+    (entries ??= scanJson(text, { entries: true }).entries);
+  return {
+    value,
+    get itemPositions(): ReadonlyMap<string, readonly FastPosition[]> {
+      const n = Array.isArray((value as { routes?: unknown } | null)?.routes)
+        ? (value as { routes: unknown[] }).routes.length
+        : 0;
+      const flat = flatEntries();
+      return new Map([['routes', Array.from({ length: n }, (_, i) => entryAt(flat, i))]]);
+    },
+    entryPosition: (i) => entryAt(flatEntries(), i),
+    locate: (requests: readonly LocateRequest[]) => {
+      const trie = PathTrie.of(requests);
+      scanJson(text, { trie });
+      return trie.resolve(requests, { line: 1, col: 1 });
+    },
+  };
 }
 
-/** Count key tokens and record where each item of the top-level `routes` array starts. */
-function scanJson(text: string): Scan {
-  const positions: FastPosition[] = [];
-  let keys = 0;
-  let depth = 0;
-  let line = 1;
-  let lineStart = 0;
-  let key = '';
-  let topIsObject = false;
-  let inRoutes = false;
-  let expectItem = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      line++;
-      lineStart = i + 1;
-      continue;
-    }
-    if (isSpace(c)) continue;
-    if (expectItem && c !== 93) positions.push({ line, col: i - lineStart + 1 });
-    expectItem = false;
-    if (c === 34) {
-      const end = stringEnd(text, i);
-      let j = end + 1;
-      while (isSpace(text.charCodeAt(j))) j++;
-      if (text.charCodeAt(j) === 58) {
-        keys++;
-        if (depth === 1) key = text.slice(i + 1, end);
-      }
-      i = end;
-    } else if (c === 123 || c === 91) {
-      depth++;
-      if (depth === 1) topIsObject = c === 123;
-      if (c === 91 && depth === 2 && key === 'routes' && topIsObject) {
-        inRoutes = true;
-        expectItem = true;
-      }
-    } else if (c === 125 || c === 93) {
-      if (depth === 2) inRoutes = false;
-      depth--;
-    } else if (c === 44 && inRoutes && depth === 2) expectItem = true;
+/** JSON.parse's own message, without the copy of the input some of them quote. */
+function parseProblem(err: unknown): JsonProblem {
+  const raw = err instanceof Error ? err.message : String(err);
+  const at = /at position (\d+)/.exec(raw);
+  const message = raw
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .toLowerCase();
+  const offset = at === null ? 0 : Number(at[1]);
+  return { kind: 'syntax', offset, line: 0, col: 0, message };
+}
+
+/** Only JSON white space (or nothing): an empty document, which the caller reports. */
+const BLANK = /^[ \t\r\n]*$/;
+
+/**
+ * Strict JSON: the value JSON.parse gives, or the first problem with its line:col (syntax, nesting
+ * past MAX_NESTING, a duplicate key). A leading BOM is ignored, as RFC 8259 allows.
+ * @example (readStrictJson('{"routes": []}') as FastDocument).value // { routes: [] }
+ */
+export function readStrictJson(input: string, bytes: number): FastDocument | JsonProblem {
+  const text = input.charCodeAt(0) === 0xfeff ? ` ${input.slice(1)}` : input;
+  if (BLANK.test(text)) return located('', undefined);
+  const scan = scanJson(text, { maxValues: valueBudget(bytes), maxKeys: MAX_MAPPING_KEYS });
+  if (scan.problem !== undefined) return scan.problem;
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch (err) {
+    return parseProblem(err); // the scanner accepted what JSON.parse did not: never seen, but safe
   }
-  return { keys, positions };
-}
-
-function countKeys(value: unknown): number {
-  if (Array.isArray(value)) {
-    let n = 0;
-    for (const v of value) n += countKeys(v);
-    return n;
+  if (scan.keys !== countKeys(value)) {
+    const dup = scanJson(text, { duplicates: true }).problem;
+    if (dup !== undefined) return dup;
   }
-  if (value === null || typeof value !== 'object') return 0;
-  let n = 0;
-  for (const v of Object.values(value)) n += 1 + countKeys(v);
-  return n;
+  return located(text, value);
 }
 
 /**
- * Read a JSON document the way the `yaml` package would, or undefined when unsure.
- * @example readFastJson('{"routes": []}')?.value // { routes: [] }
+ * Where YAML and JSON could disagree: C1 and DEL, BOM, LS/PS, a CR without LF, and a tab before
+ * the value (YAML takes it for indentation, an error; inside the brackets tabs are fine).
  */
-export function readFastJson(text: string): FastDocument | undefined {
+const UNSUPPORTED = /[\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)|^[ \r\n]*\t/;
+
+/**
+ * JSON text in a YAML document, read the way the `yaml` package would: undefined when unsure
+ * (invalid JSON, duplicate keys, unusual characters), a problem when too deep or dense to read.
+ * @example (readFastJson('{"routes": []}') as FastDocument).value // { routes: [] }
+ */
+export function readFastJson(text: string, bytes: number): FastDocument | JsonProblem | undefined {
   if (UNSUPPORTED.test(text) || text.includes('__proto__')) return undefined;
+  const scan = scanJson(text, { maxValues: valueBudget(bytes), maxKeys: MAX_MAPPING_KEYS });
+  const kind = scan.problem?.kind;
+  if (kind === 'nesting' || kind === 'dense' || kind === 'wide') return scan.problem;
+  if (kind !== undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
-  const scan = scanJson(text);
   // JSON.parse keeps the last of duplicate keys where `yaml` reports an error: fewer keys in the
   // value than key tokens in the text means a duplicate.
   if (scan.keys !== countKeys(value)) return undefined;
-  return { value, itemPositions: new Map([['routes', scan.positions]]) };
+  return located(text, value);
 }

@@ -1,14 +1,23 @@
 // Route documents → canonical Routes with positioned diagnostics; merging sources; the per-file
-// cached directory loader. Reads files only in RouteDirLoader; never writes anything.
+// cached directory loader. Reads files only in RouteDirLoader (read-file.ts); never writes anything.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, type BigIntStats } from 'node:fs';
+import { readdirSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { compareDiagnostics, hasErrors, type Diagnostic, type Result } from '../core/diagnostic.js';
+import {
+  clipText,
+  compareDiagnostics,
+  hasErrors,
+  type Diagnostic,
+  type Result,
+} from '../core/diagnostic.js';
 import { routeKey, type Route, type RouteKey, type RouteSet } from '../core/route.js';
 import { routeKeysOf } from './entries.js';
-import { readFastJson } from './fast-json.js';
-import { readFastYaml } from './fast-yaml.js';
-import { diagnostic, failed, parseFast, parseWithYaml } from './parse-paths.js';
+import { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES } from './limits.js';
+import { checkDocument, diagnostic, failed } from './parse-paths.js';
+import { readDocument } from './read-document.js';
+import { readRouteFile } from './read-file.js';
+
+export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES } from './limits.js';
 
 /** One parsed source: routes are empty when any error was found; warnings stay in diagnostics. */
 export interface SourceResult {
@@ -19,17 +28,16 @@ export interface SourceResult {
 }
 
 export interface ParseOptions {
-  /** Largest accepted document in bytes (default DEFAULT_MAX_BYTES, 256 MiB). */
+  /** Largest accepted document in bytes (default DEFAULT_MAX_BYTES, 32 MiB). */
   readonly maxBytes?: number;
   /** yaml's maxAliasCount: bound on alias expansion (default 100). */
   readonly maxAliasCount?: number;
-  /** JSON is parsed as YAML 1.2 (a superset), so both give positions. */
+  /**
+   * `json`: strict JSON (JSON.parse semantics; a repeated key is an error). `yaml` (the default):
+   * YAML 1.2, of which JSON text is a part.
+   */
   readonly format?: 'yaml' | 'json';
 }
-
-/** A million routes in the per-route form take about 90 MB; the grouped form about 26 MB. */
-export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
-export const DEFAULT_MAX_ALIAS_COUNT = 100;
 
 /** sha256 of the document bytes: the cache key of a parsed source. */
 export function hashText(text: string | Uint8Array): string {
@@ -59,11 +67,13 @@ export function parseRouteDocument(
   const hash = hashText(text);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) return failed(source, hash, [sizeDiagnostic(source, bytes, maxBytes)]);
-  const fast = options.format === 'json' ? readFastJson(text) : readFastYaml(text);
-  const quick = fast === undefined ? undefined : parseFast(source, hash, fast);
-  return (
-    quick ?? parseWithYaml(source, hash, text, options.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT)
-  );
+  const doc = readDocument(source, text, {
+    format: options.format ?? 'yaml',
+    maxAliasCount: options.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT,
+    bytes,
+  });
+  if (Array.isArray(doc)) return failed(source, hash, doc);
+  return checkDocument(source, hash, doc, bytes);
 }
 
 function place(r: Route): string {
@@ -124,7 +134,7 @@ export function repeatedKeys(results: readonly SourceResult[], mergedSize: numbe
 
 function conflict(source: string, key: RouteKey, first: Route, second: Route): Diagnostic {
   const pos = { line: second.source?.line ?? 0, col: second.source?.col ?? 0 };
-  const msg = `${key}: conflicts with ${place(first)} (${first.value} here: ${second.value})`;
+  const msg = `${key}: conflicts with ${place(first)} (${clipText(first.value, 256)} here: ${clipText(second.value, 256)})`;
   return diagnostic(second.source?.source ?? source, 'E_CONFLICT', pos, '', msg);
 }
 
@@ -187,7 +197,6 @@ export class RouteDirLoader {
     try {
       names = readdirSync(this.dir).filter(isRouteFileName).sort();
     } catch (err) {
-      this.cache.clear();
       const removed = [...this.cache.keys()];
       this.cache.clear();
       const sources = [this.unreadable(this.dir, 'routes directory', err)];
@@ -214,36 +223,49 @@ export class RouteDirLoader {
 
   private loadFile(path: string): { file: CachedFile | undefined; fresh: boolean } {
     const maxBytes = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
-    try {
-      const info = statSync(path, { bigint: true });
-      if (!info.isFile()) return { file: undefined, fresh: false };
-      const cached = this.cache.get(path);
-      if (cached !== undefined && sameStamp(info, cached.stamp))
+    const cached = this.cache.get(path);
+    const readAtNs = BigInt(Date.now()) * 1_000_000n;
+    const read = readRouteFile(
+      path,
+      maxBytes,
+      (info) => cached !== undefined && sameStamp(info, cached.stamp),
+    );
+    switch (read.kind) {
+      case 'unchanged':
         return { file: cached, fresh: false };
-      if (info.size > maxBytes) {
-        const size = Number(info.size);
-        const result = failed(path, `size:${size}`, [sizeDiagnostic(path, size, maxBytes)]);
+      case 'unreadable':
+        return {
+          file: { result: this.unreadable(path, 'route file', read.why), stamp: undefined },
+          fresh: true,
+        };
+      case 'too-large': {
+        const result = failed(path, `size:${read.size}`, [
+          sizeDiagnostic(path, read.size, maxBytes),
+        ]);
         return { file: { result, stamp: undefined }, fresh: true };
       }
-      const readAtNs = BigInt(Date.now()) * 1_000_000n;
-      const bytes = readFileSync(path);
-      const stamp = stampOf(info, readAtNs);
-      const hash = hashText(bytes);
-      if (cached !== undefined && cached.result.hash === hash)
-        return { file: { result: cached.result, stamp }, fresh: false };
-      const result = { ...parseRouteDocument(path, bytes.toString('utf8'), this.options), hash };
-      return { file: { result, stamp }, fresh: true };
-    } catch (err) {
-      return {
-        file: { result: this.unreadable(path, 'route file', err), stamp: undefined },
-        fresh: true,
-      };
+      case 'read': {
+        const stamp = stampOf(read.info, readAtNs);
+        const hash = hashText(read.bytes);
+        if (cached !== undefined && cached.result.hash === hash)
+          return { file: { result: cached.result, stamp }, fresh: false };
+        const text = read.bytes.toString('utf8');
+        const result = { ...parseRouteDocument(path, text, this.options), hash };
+        return { file: { result, stamp }, fresh: true };
+      }
     }
   }
 
   private unreadable(path: string, what: string, err: unknown): SourceResult {
     const code = (err as { code?: unknown }).code;
-    const why = code === 'ENOENT' ? 'not found' : err instanceof Error ? err.message : String(err);
+    const why =
+      typeof err === 'string'
+        ? err
+        : code === 'ENOENT'
+          ? 'not found'
+          : err instanceof Error
+            ? err.message
+            : String(err);
     return failed(path, '', [
       diagnostic(path, 'E_IO_READ', { line: 0, col: 0 }, '', `cannot read ${what}: ${why}`),
     ]);

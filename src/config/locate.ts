@@ -1,6 +1,7 @@
 // Positions for diagnostics: JSON pointer / path segments → YAML node → 1-based line:col, and the
 // dotted path used in messages. Only called when there is something to report (never on the happy path).
 import type { Document, LineCounter, Node } from 'yaml';
+import { clipText } from '../core/diagnostic.js';
 import { yamlLib } from './yaml-lib.js';
 
 export type PathSegment = string | number;
@@ -8,6 +9,93 @@ export type PathSegment = string | number;
 export interface Position {
   readonly line: number;
   readonly col: number;
+}
+
+/** A node to find: the value at `path`, or with `key` the mapping key naming it. */
+export interface LocateRequest {
+  readonly path: readonly PathSegment[];
+  readonly key?: boolean;
+}
+
+/**
+ * A document read by one of the readers (fast YAML, JSON, the `yaml` package): its plain value and
+ * where its nodes are. Positions are 1-based line:col of a node's first character; a path that does
+ * not exist gives its nearest existing ancestor (the `yaml` package's node ranges are the reference).
+ */
+export interface LocatedDocument {
+  readonly value: unknown;
+  /** Position of item `index` of the top-level `routes` sequence (Route.source of its routes). */
+  entryPosition(index: number): Position;
+  /** Positions of many nodes in one pass over the document (only called to report problems). */
+  locate(requests: readonly LocateRequest[]): Position[];
+}
+
+/**
+ * The paths a reader is asked to locate, as a tree: a reader walking the document carries the node
+ * of the path it is at and records positions as it meets them. Keys are String(segment).
+ */
+export class PathTrie {
+  readonly children = new Map<string, PathTrie>();
+  value: Position | undefined;
+  key: Position | undefined;
+  /** The largest array index among the children (-1: none), so most items skip the lookup. */
+  private maxIndex = -1;
+
+  private constructor(private readonly shared: { pending: number }) {}
+
+  static of(requests: readonly LocateRequest[]): PathTrie {
+    const shared = { pending: 1 };
+    const root = new PathTrie(shared);
+    for (const r of requests) {
+      let node = root;
+      for (const seg of r.path) {
+        const k = String(seg);
+        let next = node.children.get(k);
+        if (next === undefined) {
+          node.children.set(k, (next = new PathTrie(shared)));
+          shared.pending++;
+          if (typeof seg === 'number' && seg > node.maxIndex) node.maxIndex = seg;
+        }
+        node = next;
+      }
+    }
+    return root;
+  }
+
+  child(seg: PathSegment): PathTrie | undefined {
+    if (this.children.size === 0) return undefined;
+    if (typeof seg === 'number' && seg > this.maxIndex) return undefined;
+    return this.children.get(String(seg));
+  }
+
+  /** Record this node's position (the first time); true once every node of the trie has one. */
+  record(line: number, col: number): boolean {
+    if (this.value === undefined) {
+      this.value = { line, col };
+      this.shared.pending--;
+    }
+    return this.shared.pending === 0;
+  }
+
+  recordKey(line: number, col: number): void {
+    this.key ??= { line, col };
+  }
+
+  /** The recorded position of each request: its node (or key), else the deepest recorded ancestor. */
+  resolve(requests: readonly LocateRequest[], fallback: Position): Position[] {
+    return requests.map((r) => {
+      let children: ReadonlyMap<string, PathTrie> | undefined = this.children;
+      let best = this.value ?? fallback;
+      for (let i = 0; i < r.path.length && children !== undefined; i++) {
+        const node = children.get(String(r.path[i]));
+        const at = i === r.path.length - 1 && r.key === true ? node?.key : node?.value;
+        if (at === undefined) break;
+        best = at;
+        children = node?.children;
+      }
+      return best;
+    });
+  }
 }
 
 /**
@@ -31,7 +119,7 @@ export function toDotPath(segments: readonly PathSegment[]): string {
   let out = '';
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
-    else out += out === '' ? s : `.${s}`;
+    else out += out === '' ? clipText(s) : `.${clipText(s)}`;
   }
   return out;
 }

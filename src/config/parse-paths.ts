@@ -1,165 +1,94 @@
-// The two ways a route document becomes a SourceResult: the fast path (a document in the plain
-// subset that yields no diagnostic at all) and the `yaml` package, which gives every diagnostic its
-// position. Pure functions of the text; the caller (load-routes.ts) owns size limits and files.
-import type { Document, LineCounter, Tags } from 'yaml';
-import type { ErrorCode } from '../errors.js';
-import {
-  compareDiagnostics,
-  hasErrors,
-  type Diagnostic,
-  type Severity,
-} from '../core/diagnostic.js';
-import { buildDocumentRoutes, type EntrySink } from './entries.js';
-import type { FastDocument } from './fast-yaml.js';
+// A read document (whichever reader read it: fast YAML, JSON, the `yaml` package) → SourceResult:
+// empty-document check, schema (verdict first, then a bounded report), routes and semantic
+// checks, positions for what is reported. The same code for every reader, so a document gives the
+// same routes and diagnostics whichever path read it. Pure functions of the document.
+import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/diagnostic.js';
+import { ProblemCollector } from './collect.js';
+import { buildDocumentRoutes, type EntrySink, type RouteDocument } from './entries.js';
+import { MAX_SCHEMA_ERRORS, routeBudget } from './limits.js';
 import type { SourceResult } from './load-routes.js';
-import {
-  locateNode,
-  offsetToPosition,
-  pointerToSegments,
-  toDotPath,
-  type PathSegment,
-  type Position,
-} from './locate.js';
-import { toSchemaIssues, validateRoutesDocument } from './schema.js';
-import { yamlLib } from './yaml-lib.js';
+import { pointerToSegments, type LocatedDocument } from './locate.js';
+import { isValidRoutesDocument, toSchemaIssues, validateRoutesDocument } from './schema.js';
 
-export function diagnostic(
-  file: string,
-  code: ErrorCode,
-  pos: Position,
-  path: string,
-  message: string,
-  severity: Severity = 'error',
-): Diagnostic {
-  return { code, severity, file, line: pos.line, col: pos.col, path, message };
-}
+export { diagnostic } from './collect.js';
 
 export function failed(source: string, hash: string, diagnostics: Diagnostic[]): SourceResult {
   return { source, hash, routes: [], diagnostics: diagnostics.sort(compareDiagnostics) };
 }
 
-function syntaxDiagnostics(source: string, doc: Document, lc: LineCounter): Diagnostic[] {
-  return doc.errors.map((e) => {
-    const pos = e.linePos?.[0] ?? offsetToPosition(lc, e.pos[0]);
-    const message = e.message.split('\n')[0] ?? e.message;
-    return diagnostic(
-      source,
-      'E_YAML',
-      { line: pos.line, col: pos.col },
-      '',
-      message.replace(/ at line \d+, column \d+:?$/, ''),
-    );
-  });
+const WRITE_EMPTY = 'write `routes: []` to mean no routes';
+
+/**
+ * Why `value` is an empty document, or undefined. Empty is an error, not "no routes": a file cut
+ * to 0 bytes by a failed write or a full disk must not withdraw everything it announced.
+ */
+function emptiness(value: unknown): string | undefined {
+  if (value === null || value === undefined) return `the document is empty: ${WRITE_EMPTY}`;
+  if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const routes = (value as { routes?: unknown }).routes;
+  if (!Object.hasOwn(value, 'routes')) return `the document has no routes key: ${WRITE_EMPTY}`;
+  return routes === null ? `routes is empty (null): ${WRITE_EMPTY}` : undefined;
 }
 
-function toPlainData(
-  source: string,
-  doc: Document,
-  maxAliasCount: number,
-): { data: unknown } | Diagnostic {
-  try {
-    return { data: doc.toJS({ maxAliasCount }) };
-  } catch (err) {
-    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
-      const msg = `yaml aliases expand past the limit (maxAliasCount ${maxAliasCount})`;
-      return diagnostic(source, 'E_ALIAS_LIMIT', { line: 0, col: 0 }, '', msg);
-    }
-    return diagnostic(
-      source,
-      'E_YAML',
-      { line: 0, col: 0 },
-      '',
-      err instanceof Error ? err.message : String(err),
-    );
+function schemaProblems(collector: ProblemCollector, value: unknown): boolean {
+  validateRoutesDocument(value);
+  const errors = validateRoutesDocument.errors ?? [];
+  for (const issue of toSchemaIssues(errors)) {
+    collector.add({
+      code: issue.code,
+      severity: 'error',
+      path: pointerToSegments(issue.pointer),
+      atKey: issue.atKey,
+      message: issue.message,
+    });
   }
+  if (collector.errors === 0) {
+    // the quick verdict and the report disagree: never seen, but never "valid" either
+    const e = isValidRoutesDocument.errors?.[0];
+    collector.add({
+      code: 'E_SCHEMA',
+      severity: 'error',
+      path: pointerToSegments(e?.instancePath ?? ''),
+      message: e?.message ?? 'does not match the route document schema',
+    });
+  }
+  return errors.length >= MAX_SCHEMA_ERRORS;
 }
 
-function schemaDiagnostics(source: string, doc: Document, lc: LineCounter): Diagnostic[] {
-  return toSchemaIssues(validateRoutesDocument.errors).map((issue) => {
-    const segments = pointerToSegments(issue.pointer);
-    const pos = locateNode(doc, lc, segments, { key: issue.atKey });
-    return diagnostic(source, issue.code, pos, toDotPath(segments), issue.message);
-  });
-}
-
-function makeSink(source: string, doc: Document, lc: LineCounter, out: Diagnostic[]): EntrySink {
-  const routesNode = doc.get('routes', true);
-  const items = yamlLib().isSeq(routesNode) ? routesNode.items : [];
-  const position = (path: readonly PathSegment[]): Position => locateNode(doc, lc, path);
+function sinkOf(collector: ProblemCollector, doc: LocatedDocument): EntrySink {
   return {
-    source,
-    report: (code, severity, path, message) =>
-      out.push(diagnostic(source, code, position(path), toDotPath(path), message, severity)),
-    entryPosition: (i) => {
-      const range = (items[i] as { range?: [number, number, number] } | undefined)?.range;
-      return range === undefined ? { line: 0, col: 0 } : offsetToPosition(lc, range[0]);
+    source: collector.source,
+    report: (code, severity, path, message, refs) =>
+      collector.add({ code, severity, path, message, ...(refs === undefined ? {} : { refs }) }),
+    entryPosition: (i) => doc.entryPosition(i),
+    get stopped() {
+      return collector.exhausted;
     },
-    position,
   };
 }
 
 /**
- * YAML 1.2 core reads `0x0002fde800000001` as an integer (and loses precision past 2^53); hex
- * communities must stay text, so the hex-integer tag is dropped.
+ * Check a read document and build its routes. `bytes` (the document's size) sets its route
+ * budget. Routes are empty when any error was found; warnings stay in diagnostics.
  */
-function withoutHexInts(tags: Tags): Tags {
-  return tags.filter((t) => !(typeof t === 'object' && 'format' in t && t.format === 'HEX'));
-}
-
-/**
- * The fast path: a document inside the plain subset (fast-yaml.ts) that validates and builds with
- * no diagnostic at all. Anything else returns undefined and goes through the `yaml` package, so
- * every diagnostic and position comes from one place.
- */
-export function parseFast(
+export function checkDocument(
   source: string,
   hash: string,
-  fast: FastDocument,
-): SourceResult | undefined {
-  const data = fast.value;
-  if (data === null || data === undefined) return { source, hash, routes: [], diagnostics: [] };
-  if (!validateRoutesDocument(data)) return undefined;
-  const positions = fast.itemPositions.get('routes') ?? [];
-  let reported = false;
-  const sink: EntrySink = {
-    source,
-    report: () => {
-      reported = true;
-    },
-    entryPosition: (i) => positions[i] ?? { line: 0, col: 0 },
-    position: () => {
-      reported = true;
-      return { line: 0, col: 0 };
-    },
-  };
-  const routes = buildDocumentRoutes(data, sink);
-  return reported ? undefined : { source, hash, routes, diagnostics: [] };
-}
-
-/** The full path through the `yaml` package: syntax errors, aliases, positions of every node. */
-export function parseWithYaml(
-  source: string,
-  hash: string,
-  text: string,
-  maxAliasCount: number,
+  doc: LocatedDocument,
+  bytes: number,
 ): SourceResult {
-  const { LineCounter: Counter, parseDocument } = yamlLib();
-  const lc = new Counter();
-  const doc = parseDocument(text, {
-    lineCounter: lc,
-    prettyErrors: true,
-    uniqueKeys: true,
-    customTags: withoutHexInts,
-  });
-  if (doc.errors.length > 0) return failed(source, hash, syntaxDiagnostics(source, doc, lc));
-  const plain = toPlainData(source, doc, maxAliasCount);
-  if (!('data' in plain)) return failed(source, hash, [plain]);
-  if (plain.data === null || plain.data === undefined)
-    return { source, hash, routes: [], diagnostics: [] };
-  if (!validateRoutesDocument(plain.data))
-    return failed(source, hash, schemaDiagnostics(source, doc, lc));
-  const diagnostics: Diagnostic[] = [];
-  const routes = buildDocumentRoutes(plain.data, makeSink(source, doc, lc, diagnostics));
-  diagnostics.sort(compareDiagnostics);
+  const collector = new ProblemCollector(source);
+  const empty = emptiness(doc.value);
+  if (empty !== undefined) {
+    collector.add({ code: 'E_EMPTY', severity: 'error', path: [], message: empty });
+    return failed(source, hash, collector.finish(doc));
+  }
+  if (!isValidRoutesDocument(doc.value)) {
+    const stopped = schemaProblems(collector, doc.value);
+    return failed(source, hash, collector.finish(doc, stopped));
+  }
+  const sink = sinkOf(collector, doc);
+  const routes = buildDocumentRoutes(doc.value as RouteDocument, sink, routeBudget(bytes));
+  const diagnostics = collector.finish(doc);
   return { source, hash, routes: hasErrors(diagnostics) ? [] : routes, diagnostics };
 }

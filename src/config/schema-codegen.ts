@@ -1,13 +1,16 @@
 // Build-time code generation for the route document schema: ajv compiles
-// schemas/routes.schema.json (draft 2020-12, strict, allErrors) into a standalone ES module,
-// committed as routes-validator.generated.ts. Processes then load a plain function instead of
-// importing ajv and compiling the schema at every start (~75 ms of each `plan`, `validate` and
-// `run`). A unit test regenerates the module and fails if the committed copy differs.
+// schemas/routes.schema.json (draft 2020-12, strict) into a standalone ES module, committed as
+// routes-validator.generated.ts: `validateQuick` (stops at the first error: the verdict) and
+// `validate` (allErrors: what to report, patched to stay linear and bounded on junk). Processes then
+// load plain functions instead of importing ajv and compiling the schema at every start (~75 ms of
+// each `plan`, `validate` and `run`). A unit test regenerates the module and fails if the committed
+// copy differs.
 //   npm run gen:schema
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import addFormatsModule from 'ajv-formats';
+import { MAX_SCHEMA_ERRORS } from './limits.js';
 
 // Both are CommonJS: under NodeNext their default exports arrive as the module namespace.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -31,7 +34,74 @@ function ucs2length(text) {
   for (const _ of text) n++;
   return n;
 }
+/** Loops stop once a function holds this many errors: junk costs O(limit), not O(size). */
+const MAX_SCHEMA_ERRORS = ${MAX_SCHEMA_ERRORS};
+/** ajv's \`vErrors.concat(child.errors)\` copies every error per failing item: quadratic. */
+function appendErrors(into, more) {
+  if (into === null) return more;
+  for (const e of more) into.push(e);
+  return into;
+}
 `;
+
+/**
+ * Make ajv's allErrors code linear and bounded: append child errors in place instead of
+ * concatenating (32k bad items took 22 s), and stop every array and key loop at MAX_SCHEMA_ERRORS.
+ * The verdict comes from the quick validator, so stopping early only shortens the report.
+ */
+function boundErrors(code: string): string {
+  const patches: [RegExp, (m: string, ...g: string[]) => string][] = [
+    [
+      /vErrors = vErrors === null \? (\w+)\.errors : vErrors\.concat\(\1\.errors\)/g,
+      (_m, f = '') => `vErrors = appendErrors(vErrors, ${f}.errors)`,
+    ],
+    [
+      /for\(let (i\d+)=0; \1<(len\d+); \1\+\+\)\{/g,
+      (_m, i = '', len = '') =>
+        `for(let ${i}=0; ${i}<${len} && errors < MAX_SCHEMA_ERRORS; ${i}++){`,
+    ],
+    [
+      /for\(const (key\d+) in (data\d*)\)\{/g,
+      (_m, k = '', d = '') => `for(const ${k} in ${d}){if(errors >= MAX_SCHEMA_ERRORS)break;`,
+    ],
+  ];
+  let out = code;
+  for (const [pattern, replace] of patches) {
+    if (!pattern.test(out)) throw new Error(`ajv output changed: ${String(pattern)} not found`);
+    out = out.replace(pattern, replace);
+  }
+  if (/\.concat\(|for\((?!let i\d+=0; i\d+<len\d+ && |const key\d+ in )/.test(out))
+    throw new Error('ajv output changed: an unbounded loop or concat is left');
+  return out;
+}
+
+/** The quick validator's code as one expression (its helpers scoped inside), named validateQuick. */
+function asQuickExport(code: string): string {
+  const exports = /export const validate = (validate\d+);export default validate\d+;/;
+  const name = exports.exec(code)?.[1];
+  if (name === undefined) throw new Error('ajv output changed: no validate export');
+  const body = code.replace(/^"use strict";/, '').replace(exports, '');
+  return `export const validateQuick = (function () {${body}\nreturn ${name};})();`;
+}
+
+function compileStandalone(schema: Record<string, unknown>, allErrors: boolean): string {
+  const ajv = new Ajv2020({
+    strict: true,
+    strictRequired: false,
+    allErrors,
+    verbose: allErrors,
+    code: { source: true, esm: true },
+  });
+  addFormats(ajv, ['ipv4', 'ipv6']);
+  // The only runtime helper the schema needs, defined in the header: no ajv import at run time.
+  const body = standaloneCode(ajv, ajv.compile(schema))
+    .replace(/^"use strict";/, '')
+    .split(UCS2_REQUIRE)
+    .join('ucs2length');
+  if (body.includes('require('))
+    throw new Error('generated validator needs another ajv runtime helper');
+  return body;
+}
 
 /**
  * The validator module's source for `schema`. strictRequired is off because
@@ -39,23 +109,9 @@ function ucs2length(text) {
  * up; every other strict check stays on (a schema mistake fails here, at generation).
  */
 export function generateRoutesValidatorSource(schema: Record<string, unknown>): string {
-  const ajv = new Ajv2020({
-    strict: true,
-    strictRequired: false,
-    allErrors: true,
-    verbose: true,
-    code: { source: true, esm: true },
-  });
-  addFormats(ajv, ['ipv4', 'ipv6']);
-  const code = standaloneCode(ajv, ajv.compile(schema));
-  // The only runtime helper the schema needs, defined in the header: no ajv import at run time.
-  const body = code
-    .replace(/^"use strict";/, '')
-    .split(UCS2_REQUIRE)
-    .join('ucs2length');
-  if (body.includes('require('))
-    throw new Error('generated validator needs another ajv runtime helper');
-  return `${HEADER}${body}\n`;
+  const collect = boundErrors(compileStandalone(schema, true));
+  const quick = asQuickExport(compileStandalone(schema, false));
+  return `${HEADER}${collect}\n${quick}\n`;
 }
 
 export function readRoutesSchema(): Record<string, unknown> {

@@ -1,10 +1,14 @@
-// The route document schema (schemas/routes.schema.json): the validator ajv generated from it at
-// build time (draft 2020-12, strict, allErrors; see schema-codegen.ts), so no process pays for
-// importing ajv and compiling the schema. Also the HTTP body schema. Reads the schema file once
-// at import (for the OpenAPI document); no other I/O.
+// The route document schema (schemas/routes.schema.json): the validators ajv generated from it at
+// build time (draft 2020-12, strict; see schema-codegen.ts), so no process pays for importing ajv
+// and compiling the schema. Also the HTTP body schema. Reads the schema file once at import (for
+// the OpenAPI document); no other I/O.
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { validate as generatedValidate } from './routes-validator.generated.js';
+import { quoteValue } from '../core/diagnostic.js';
+import {
+  validate as generatedValidate,
+  validateQuick as generatedQuick,
+} from './routes-validator.generated.js';
 
 /** `$id` of the route document schema. */
 export const ROUTES_SCHEMA_ID = 'https://exabgp-reconciler.dev/schemas/routes.schema.json';
@@ -14,8 +18,14 @@ export const ROUTES_SCHEMA: Readonly<Record<string, unknown>> = JSON.parse(
   readFileSync(new URL('../../schemas/routes.schema.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
-/** The validator for a whole route document; errors in `validateRoutesDocument.errors`. */
+/**
+ * The validator for a whole route document that collects errors (allErrors), in
+ * `validateRoutesDocument.errors`: at most about MAX_SCHEMA_ERRORS of them (its loops stop there).
+ */
 export const validateRoutesDocument = generatedValidate as ValidateFunction;
+
+/** The verdict alone: stops at the first error (the fast check for valid documents). */
+export const isValidRoutesDocument = generatedQuick as ValidateFunction;
 
 export type SchemaError = ErrorObject;
 
@@ -57,47 +67,55 @@ function lastKey(pointer: string): string {
 }
 
 function describe(e: ErrorObject): string {
-  const value = JSON.stringify(e.data) ?? 'undefined';
   const key = lastKey(e.instancePath);
-  return `${value}: must be ${EXPECTED[key] ?? 'valid'}`;
+  return `${quoteValue(e.data)}: must be ${EXPECTED[key] ?? 'valid'}`;
 }
 
-function isUnder(pointer: string, parent: string): boolean {
-  return pointer === parent || pointer.startsWith(`${parent}/`);
+/** `pointer` and each of its ancestors, nearest first: `/a/1` → `/a/1`, `/a`, ``. */
+function* selfAndAncestors(pointer: string): Generator<string> {
+  for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
+    yield p;
+    if (p === '') return;
+  }
 }
 
-/** One issue per anyOf failure (its children folded in; range children keep E_RANGE). */
+function hasAncestorIn(pointer: string, set: ReadonlySet<string>, strict: boolean): boolean {
+  for (const p of selfAndAncestors(pointer))
+    if ((!strict || p !== pointer) && set.has(p)) return true;
+  return false;
+}
+
+/**
+ * One issue per outermost anyOf failure (its children folded in; a range child keeps E_RANGE),
+ * then every error outside an anyOf. Linear in the errors (times the pointer depth).
+ */
 function foldAnyOf(errors: readonly ErrorObject[]): SchemaIssue[] {
-  const anyOf = errors.filter((e) => e.keyword === 'anyOf');
-  const outer = anyOf.filter(
-    (a, i) =>
-      !anyOf.some((b, j) =>
-        b.instancePath !== a.instancePath ? isUnder(a.instancePath, b.instancePath) : j > i,
-      ),
-  );
+  const anyOfAt = new Map<string, ErrorObject>();
+  for (const e of errors) if (e.keyword === 'anyOf') anyOfAt.set(e.instancePath, e); // the last wins
+  const anyOfPaths = new Set(anyOfAt.keys());
+  const rangeUnder = new Map<string, ErrorObject>();
+  for (const e of errors) {
+    if (e.keyword !== 'maximum' && e.keyword !== 'minimum') continue;
+    for (const p of selfAndAncestors(e.instancePath)) if (!rangeUnder.has(p)) rangeUnder.set(p, e);
+  }
   const issues: SchemaIssue[] = [];
-  for (const a of outer) {
-    const range = errors.find(
-      (e) =>
-        (e.keyword === 'maximum' || e.keyword === 'minimum') &&
-        isUnder(e.instancePath, a.instancePath),
-    );
+  for (const [pointer, a] of anyOfAt) {
+    if (hasAncestorIn(pointer, anyOfPaths, true)) continue;
+    const range = rangeUnder.get(pointer);
     issues.push(
       range === undefined
-        ? { code: 'E_SCHEMA', pointer: a.instancePath, atKey: false, message: describe(a) }
+        ? { code: 'E_SCHEMA', pointer, atKey: false, message: describe(a) }
         : {
             code: 'E_RANGE',
             pointer: range.instancePath,
             atKey: false,
-            message: `${String(range.data)}: ${range.message ?? 'out of range'}`,
+            message: `${quoteValue(range.data)}: ${range.message ?? 'out of range'}`,
           },
     );
   }
-  return issues.concat(
-    errors
-      .filter((e) => !anyOf.some((a) => isUnder(e.instancePath, a.instancePath)))
-      .flatMap((e) => plainIssue(e)),
-  );
+  for (const e of errors)
+    if (!hasAncestorIn(e.instancePath, anyOfPaths, false)) issues.push(...plainIssue(e));
+  return issues;
 }
 
 function plainIssue(e: ErrorObject): SchemaIssue[] {
@@ -110,8 +128,9 @@ function plainIssue(e: ErrorObject): SchemaIssue[] {
           `${e.keyword === 'additionalProperties' ? 'additional' : 'unevaluated'}Property`
         ],
       );
+      const pointer = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       return [
-        { code: 'E_SCHEMA', pointer: `${at}/${key}`, atKey: true, message: `unknown key "${key}"` },
+        { code: 'E_SCHEMA', pointer, atKey: true, message: `unknown key "${quoteValue(key)}"` },
       ];
     }
     case 'oneOf':
@@ -135,7 +154,7 @@ function plainIssue(e: ErrorObject): SchemaIssue[] {
           code: 'E_RANGE',
           pointer: at,
           atKey: false,
-          message: `${String(e.data)}: ${e.message ?? 'out of range'}`,
+          message: `${quoteValue(e.data)}: ${e.message ?? 'out of range'}`,
         },
       ];
     case 'pattern':
@@ -147,7 +166,7 @@ function plainIssue(e: ErrorObject): SchemaIssue[] {
           code: 'E_SCHEMA',
           pointer: at,
           atKey: false,
-          message: `${JSON.stringify(e.data) ?? ''}: ${e.message ?? 'invalid'}`,
+          message: `${quoteValue(e.data)}: ${e.message ?? 'invalid'}`,
         },
       ];
   }

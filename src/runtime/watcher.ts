@@ -1,8 +1,9 @@
 // Watches the routes directory with chokidar and turns bursts of events into one debounced
 // "routes changed" signal. Events carry no meaning beyond that: the reconciler reloads everything.
-import { realpathSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { isRouteFileName } from '../config/load-routes.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { LogField, type Logger } from './logger.js';
 
@@ -44,19 +45,58 @@ function resolveDir(dir: string): string {
 }
 
 /**
- * Start watching. Two chokidar watchers: one on the directory's real path (files added, changed,
- * removed, atomic saves) and one, depth 0, on its parent, which sees the directory itself deleted
- * and re-created or a symlink swapped (git-sync: `routes.d -> ..data/`); the inner watcher then
- * follows the new real path. Missed events are harmless: the periodic resync catches up.
+ * The real paths of the route files in `dir` that are symlinks to regular files: an edit there is
+ * an edit of the route file (the loader reads the target), but no event in `dir`.
+ */
+export function linkedRouteFiles(dir: string): Set<string> {
+  const out = new Set<string>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (!isRouteFileName(name)) continue;
+    const path = join(dir, name);
+    try {
+      if (!lstatSync(path).isSymbolicLink()) continue;
+      const target = realpathSync(path);
+      if (statSync(target).isFile()) out.add(target);
+    } catch {
+      // a broken link: the loader reports it; nothing to watch
+    }
+  }
+  return out;
+}
+
+/**
+ * Start watching. Three chokidar watchers: one on the directory's real path (files added, changed,
+ * removed, atomic saves); one, depth 0, on its parent, which sees the directory itself deleted
+ * and re-created or a symlink swapped (git-sync: `routes.d -> ..data/`), after which the inner
+ * watcher follows the new real path; and one on the targets of route files that are symlinks
+ * (re-read after every signal, so a retargeted link is followed). Missed events are harmless:
+ * the periodic resync catches up.
  */
 export function startRouteWatcher(options: RouteWatcherOptions): RouteWatcher {
   const dir = resolve(options.dir);
   const log = options.logger.child({ component: 'watcher' });
   let timer: TimerHandle | undefined;
   let firstEventAt = 0;
+  const targets = watch([], { ignoreInitial: true, ignorePermissionErrors: true });
+  let linked = new Set<string>();
+  const followLinks = (): void => {
+    const next = linkedRouteFiles(real);
+    const gone = [...linked].filter((t) => !next.has(t));
+    const added = [...next].filter((t) => !linked.has(t));
+    if (gone.length > 0) targets.unwatch(gone);
+    if (added.length > 0) targets.add(added);
+    linked = next;
+  };
   const fire = (): void => {
     timer = undefined;
     firstEventAt = 0;
+    followLinks();
     options.onChange();
   };
   const signal = (path: string): void => {
@@ -100,12 +140,15 @@ export function startRouteWatcher(options: RouteWatcherOptions): RouteWatcher {
     ignored: (path: string) => path !== dirname(dir) && path !== dir,
   });
   const onError = (err: unknown): void => log.warn({ [LogField.err]: err }, 'watcher error');
-  for (const w of [inner, parent] as FSWatcher[]) w.on('error', onError);
+  for (const w of [inner, parent, targets] as FSWatcher[]) w.on('error', onError);
   inner.on('all', (_event, path) => signal(path));
+  targets.on('all', (_event, path) => signal(path));
   parent.on('all', (_event, path) => {
     retarget(path);
     signal(path);
   });
+  followLinks();
+  // (`targets` is left out: chokidar never says ready for a watcher that started with no paths)
   const ready = Promise.all(
     [inner, parent].map((w) => new Promise<void>((resolve) => w.once('ready', () => resolve()))),
   ).then(() => undefined);
@@ -113,7 +156,7 @@ export function startRouteWatcher(options: RouteWatcherOptions): RouteWatcher {
     ready,
     close: async () => {
       if (timer !== undefined) options.clock.clearTimeout(timer);
-      await Promise.all([inner.close(), parent.close()]);
+      await Promise.all([inner.close(), parent.close(), targets.close()]);
     },
   };
 }

@@ -40,7 +40,7 @@ describe('RouteDirLoader', () => {
     expect((await loader.load()).sources).toEqual([]);
   });
 
-  it('ignores dotfiles, editor temp files, directories and non-yaml files', async () => {
+  it('ignores dotfiles, editor temp files and non-yaml files, and reports a directory', async () => {
     await writeFile(join(dir, 'a.yaml'), A);
     for (const name of [
       '.hidden.yaml',
@@ -55,7 +55,10 @@ describe('RouteDirLoader', () => {
     }
     await mkdir(join(dir, 'sub.yaml'));
     const { sources } = await new RouteDirLoader(dir).load();
-    expect(sources.map((s) => s.source)).toEqual([join(dir, 'a.yaml')]);
+    expect(sources.map((s) => [s.source, s.diagnostics.map((d) => d.code)])).toEqual([
+      [join(dir, 'a.yaml'), []],
+      [join(dir, 'sub.yaml'), ['E_IO_READ']],
+    ]);
   });
 
   it('reports a missing directory as a diagnostic', async () => {

@@ -79,6 +79,14 @@ describe('readFastYaml', () => {
     });
   });
 
+  it.each([
+    ['CRLF line ends', 'a: 1\r\nb: [x, y]\r\n'],
+    ['a leading BOM', '\ufeffa: 1\nb: [x, y]\n'],
+    ['a leading document marker', '---\na: 1\nb: [x, y]\n'],
+  ])('reads %s', (_name, text) => {
+    expect(readFastYaml(text)?.value).toStrictEqual({ a: 1, b: ['x', 'y'] });
+  });
+
   it('reads an empty document as null', () => {
     expect(readFastYaml('# nothing\n\n')?.value).toBeNull();
   });
@@ -91,10 +99,10 @@ describe('readFastYaml', () => {
     ['a multi-line flow sequence', 'a: [1,\n  2]'],
     ['a flow mapping', 'a: {b: 1}'],
     ['a duplicate key', 'a: 1\na: 2'],
-    ['a document marker', '---\na: 1'],
+    ['a document marker with content', '--- a: 1'],
     ['two documents', 'a: 1\n---\nb: 2'],
     ['a tab', 'a:\t1'],
-    ['CRLF line ends', 'a: 1\r\n'],
+    ['a CR without LF', 'a: 1\rb: 2'],
     ['a quoted key', '"a": 1'],
     ['a key that is not a string', 'true: 1'],
     ['a merge key', '<<: 1'],
@@ -113,11 +121,12 @@ describe('readFastJson', () => {
   it('reads a document with the positions of the routes items', () => {
     const text =
       '{\n  "routes": [\n    {"prefix": "10.0.0.0/8"},\n    {"prefix": "10.1.0.0/16"}\n  ]\n}';
-    const doc = readFastJson(text);
-    expect(doc?.value).toStrictEqual({
+    const doc = readFastJson(text, text.length);
+    if (doc === undefined || 'kind' in doc) throw new Error('not read');
+    expect(doc.value).toStrictEqual({
       routes: [{ prefix: '10.0.0.0/8' }, { prefix: '10.1.0.0/16' }],
     });
-    expect(doc?.itemPositions.get('routes')).toEqual([
+    expect(doc.itemPositions.get('routes')).toEqual([
       { line: 3, col: 5 },
       { line: 4, col: 5 },
     ]);
@@ -129,6 +138,6 @@ describe('readFastJson', () => {
     ['a __proto__ key', '{"__proto__": {}}'],
     ['a lone CR', '{"routes":\r[]}'],
   ])('declines %s', (_name, text) => {
-    expect(readFastJson(text)).toBeUndefined();
+    expect(readFastJson(text, text.length)).toBeUndefined();
   });
 });

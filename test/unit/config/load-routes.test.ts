@@ -147,8 +147,11 @@ describe('parseRouteDocument on valid input', () => {
     );
   });
 
-  it('treats an empty document as no routes', () => {
-    expect(parseRouteDocument('x.yaml', '# nothing yet\n')).toMatchObject({
+  it('rejects an empty document (write routes: [] to mean no routes)', () => {
+    const r = parseRouteDocument('x.yaml', '# nothing yet\n');
+    expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([['E_EMPTY', 'error']]);
+    expect(r.diagnostics[0]?.message).toContain('routes: []');
+    expect(parseRouteDocument('x.yaml', 'routes: []\n')).toMatchObject({
       routes: [],
       diagnostics: [],
     });
