@@ -11,6 +11,13 @@ export type HttpOnlyCode =
   | 'E_PRECONDITION_FAILED'
   | 'E_MEDIA_TYPE'
   | 'E_BODY_TOO_LARGE'
+  | 'E_QUERY'
+  | 'E_EMPTY'
+  | 'E_ENCODING'
+  | 'E_TOO_COMPLEX'
+  | 'E_BUSY'
+  | 'E_TIMEOUT'
+  | 'E_HEADERS_TOO_LARGE'
   | 'E_INTERNAL';
 
 export type HttpErrorCode = ErrorCode | HttpOnlyCode;

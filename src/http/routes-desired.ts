@@ -52,6 +52,7 @@ function registerGet(app: FastifyInstance, ctx: RouteContext): void {
   app.get<{ Querystring: GetQuery }>(
     '/v1/desired',
     {
+      config: { query: ['source'] },
       schema: {
         summary:
           'The desired state: merged (each route with its source) or one source as a route document',
@@ -81,6 +82,7 @@ function registerPut(app: FastifyInstance, ctx: RouteContext): void {
     '/v1/desired',
     {
       onRequest: ctx.requireToken,
+      config: { query: ['dry_run'] },
       // The body is parsed and validated by the loader (for line/col); the schema documents it.
       validatorCompiler: () => () => true,
       schema: {

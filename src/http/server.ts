@@ -17,6 +17,7 @@ import type { HttpErrorCode } from './http-error.js';
 import { createMetricsRegistry } from './metrics.js';
 import { Mutex } from './mutex.js';
 import { registerOpenApi } from './openapi.js';
+import { checkQuery } from './query.js';
 import { registerRequestLog, sendError } from './request-log.js';
 import { createRequireToken } from './route-context.js';
 import type { RouteContext } from './route-context.js';
@@ -61,6 +62,11 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
     bodyLimit,
     maxAliasCount: deps.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT,
   };
+  // Every route, after its own hooks (the token check first): refuse what it does not define.
+  app.addHook('onRoute', (route) => {
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    route.onRequest = [...own, checkQuery];
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     const message = `no route ${request.method} ${request.url}`;
