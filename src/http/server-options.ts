@@ -1,0 +1,74 @@
+// The fastify and node server settings that bound every connection (timeouts, caps), strict schema
+// validation, and the answer to requests node refuses before fastify sees them (malformed, too
+// slow, headers too large): the same {code, message} JSON as every other error.
+import type { Socket } from 'node:net';
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import type { HttpLimits } from './limits.js';
+
+type ServerTimeouts = Pick<
+  FastifyHttpOptions<Server>,
+  | 'connectionTimeout'
+  | 'keepAliveTimeout'
+  | 'requestTimeout'
+  | 'maxRequestsPerSocket'
+  | 'http'
+  | 'ajv'
+  | 'clientErrorHandler'
+>;
+
+/** Fastify options from the limits: every timeout set, no type coercion or silent stripping. */
+export function serverOptions(limits: HttpLimits): ServerTimeouts {
+  return {
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+    },
+    // {"hash": 1} is a 400, not "1"; {"hash": "x", "extra": 1} is a 400, not {"hash": "x"}.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+    clientErrorHandler: answerClientError,
+  };
+}
+
+/** Caps that live on node's server object rather than in fastify's options. */
+export function applyServerCaps(app: FastifyInstance, limits: HttpLimits): void {
+  app.server.maxConnections = limits.maxConnections;
+}
+
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string, string]>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'Request Timeout',
+    'E_TIMEOUT',
+    'the request took too long to arrive',
+  ],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'E_HEADERS_TOO_LARGE',
+    'the request headers are too large',
+  ],
+};
+
+const MALFORMED = [400, 'Bad Request', 'E_BAD_REQUEST', 'malformed http request'] as const;
+
+/**
+ * node's 'clientError': answer in our JSON when no response of this socket has started (as node
+ * itself does, so a half-written response is never corrupted), then close the socket.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && inFlight?.headersSent !== true) {
+    const [status, reason, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? MALFORMED;
+    const body = JSON.stringify({ code, message });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
