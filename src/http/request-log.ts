@@ -1,4 +1,4 @@
-// The HTTP API's request log: each refused request (4xx) at warn with method, url, status code,
+// The HTTP API's request log: each refused request (4xx, 503) at warn with method, url, status code,
 // error code and message, through the injected logger; others at debug. Never logs bodies or headers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cut, MAX_MESSAGE } from './text.js';

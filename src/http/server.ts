@@ -105,6 +105,8 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
   registerOpenApi(app);
   const registry = createMetricsRegistry(deps.backend);
   void app.register((scope, _opts, done) => {
+    // JSON control bodies only (fastify's default text/plain parser would take "hash=1").
+    scope.removeContentTypeParser('text/plain');
     registerHealthRoutes(scope, ctx, registry);
     registerStateRoutes(scope, ctx);
     done();
