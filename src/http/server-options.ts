@@ -2,7 +2,8 @@
 // validation, and the answer to requests node refuses before fastify sees them (malformed, too
 // slow, headers too large): the same {code, message} JSON as every other error.
 import type { Socket } from 'node:net';
-import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
+import type { FastifyHttpOptions, FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from './http-error.js';
 import type { Server } from 'node:http';
 import type { HttpLimits } from './limits.js';
 
@@ -27,11 +28,22 @@ export function serverOptions(limits: HttpLimits): ServerTimeouts {
     http: {
       headersTimeout: limits.headersTimeoutMs,
       connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+      // node would answer a missing Host itself, with an empty body; checkHost answers in JSON.
+      requireHostHeader: false,
     },
     // {"hash": 1} is a 400, not "1"; {"hash": "x", "extra": 1} is a 400, not {"hash": "x"}.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     clientErrorHandler: answerClientError,
   };
+}
+
+/** RFC 9112 §3.2: an HTTP/1.1 request without a Host header is a 400 (onRequest, every route). */
+export function checkHost(request: FastifyRequest): Promise<void> {
+  if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined)
+    return Promise.resolve();
+  return Promise.reject(
+    new HttpError(400, 'E_BAD_REQUEST', 'an http/1.1 request needs a host header'),
+  );
 }
 
 /** Caps that live on node's server object rather than in fastify's options. */

@@ -29,7 +29,7 @@ import { registerClassicRoute } from './routes-classic.js';
 import { registerDesiredRoutes } from './routes-desired.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerStateRoutes } from './routes-state.js';
-import { applyServerCaps, serverOptions } from './server-options.js';
+import { applyServerCaps, checkHost, serverOptions } from './server-options.js';
 import { cut } from './text.js';
 
 export const DEFAULT_BODY_LIMIT = HTTP_LIMITS.bodyLimit;
@@ -96,6 +96,7 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
     const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
     route.onRequest = [...own, checkQuery, checkContentEncoding];
   });
+  app.addHook('onRequest', checkHost);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     const message = `no route ${request.method} ${cut(request.url)}`;
