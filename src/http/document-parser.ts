@@ -61,6 +61,8 @@ export const PARSE_WORKER_URL = new URL('./parse-worker.js', import.meta.url);
 
 interface Job {
   readonly id: number;
+  /** The worker running it (a killed worker's late 'exit' must not fail the next job). */
+  readonly worker: Worker;
   readonly resolve: (result: BodyParseResult) => void;
   readonly reject: (err: Error) => void;
   readonly timer: NodeJS.Timeout;
@@ -116,7 +118,7 @@ class SplitParser implements DocumentParser {
       const id = this.nextId++;
       const timer = setTimeout(() => this.timeOut(id), limits.parseTimeLimitMs);
       timer.unref();
-      this.job = { id, resolve, reject, timer, routes: [], total: 0 };
+      this.job = { id, worker, resolve, reject, timer, routes: [], total: 0 };
       const bytes = ownBuffer(body);
       const request: WorkerRequest = {
         type: 'parse',
@@ -191,7 +193,7 @@ class SplitParser implements DocumentParser {
   private onError(worker: Worker, err: Error & { code?: string }): void {
     if (this.worker === worker) this.worker = undefined;
     const job = this.job;
-    if (job === undefined) return;
+    if (job?.worker !== worker) return;
     if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
       const mb = this.options.limits.parseHeapLimitMb;
       return this.finish(job, (j) =>
@@ -204,7 +206,7 @@ class SplitParser implements DocumentParser {
   private onExit(worker: Worker, code: number): void {
     if (this.worker === worker) this.worker = undefined;
     const job = this.job;
-    if (job !== undefined && !this.closed)
+    if (job?.worker === worker && !this.closed)
       this.finish(job, (j) => j.reject(new Error(`BUG: parse worker exited (code ${code})`)));
   }
 

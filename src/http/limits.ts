@@ -15,7 +15,7 @@ export const HTTP_LIMITS = {
   /** Wall-clock bound on parsing one body in the worker; then the worker is killed (422). */
   parseTimeLimitMs: 30_000,
   /** Old-generation heap of the parse worker: a valid 32 MiB document needs about 450 MiB. */
-  parseHeapLimitMb: 1024,
+  parseHeapLimitMb: 768,
   /** Routes one body may expand to (neighbors × prefixes multiply); beyond: 422 E_TOO_COMPLEX. */
   maxBodyRoutes: 2_000_000,
   /** Routes per message from the worker: each is one short task on the event loop (~20 ms). */

@@ -152,6 +152,6 @@ function handleError(
     message: cut(err.message, 1000),
     stack: cut(err.stack ?? '', 4000),
   };
-  request.log.error({ err: logged, code: 'E_INTERNAL' }, 'http request failed');
+  request.log.error({ error: logged, code: 'E_INTERNAL' }, 'http request failed');
   void reply.code(500).send({ code: 'E_INTERNAL', message: 'internal error (see the log)' });
 }
