@@ -76,14 +76,28 @@ export function requireUtf8(type: MediaType, allowed: readonly string[] = ['char
 
 /**
  * onRequest check for every route: no endpoint takes a compressed body, so any Content-Encoding
- * but identity is a 415 (ignoring it would parse gzip bytes as YAML).
+ * but identity is a 415 (ignoring it would parse gzip bytes as YAML), and any transfer coding but
+ * chunked a 400 (node removes the chunked framing and nothing else: `gzip, chunked` would too).
  */
-export function checkContentEncoding(request: FastifyRequest): Promise<void> {
+export function checkCodings(request: FastifyRequest): Promise<void> {
   const coding = request.headers['content-encoding'];
-  if (coding === undefined) return Promise.resolve();
-  const value = coding.trim().toLowerCase();
-  if (value === '' || value === 'identity') return Promise.resolve();
-  return Promise.reject(
-    unsupported(`content-encoding ${quote(coding)} is not supported (send the body uncompressed)`),
-  );
+  const value = coding?.trim().toLowerCase() ?? '';
+  if (value !== '' && value !== 'identity') {
+    return Promise.reject(
+      unsupported(
+        `content-encoding ${quote(coding ?? '')} is not supported (send the body uncompressed)`,
+      ),
+    );
+  }
+  const transfer = request.headers['transfer-encoding'];
+  if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') {
+    return Promise.reject(
+      new HttpError(
+        400,
+        'E_BAD_REQUEST',
+        `transfer-encoding ${quote(transfer)} is not supported (chunked only)`,
+      ),
+    );
+  }
+  return Promise.resolve();
 }

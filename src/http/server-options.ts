@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyHttpOptions, FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './http-error.js';
+import { sendError } from './request-log.js';
 import type { Server } from 'node:http';
 import type { HttpLimits } from './limits.js';
 
@@ -16,6 +17,7 @@ type ServerTimeouts = Pick<
   | 'http'
   | 'ajv'
   | 'clientErrorHandler'
+  | 'frameworkErrors'
 >;
 
 /** Fastify options from the limits: every timeout set, no type coercion or silent stripping. */
@@ -34,6 +36,10 @@ export function serverOptions(limits: HttpLimits): ServerTimeouts {
     // {"hash": 1} is a 400, not "1"; {"hash": "x", "extra": 1} is a 400, not {"hash": "x"}.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
     clientErrorHandler: answerClientError,
+    // A URL fastify cannot decode (/%zz) is answered before routing: in our JSON too.
+    frameworkErrors: (_error, request, reply) => {
+      sendError(request, reply, 400, { code: 'E_BAD_REQUEST', message: 'malformed url' });
+    },
   };
 }
 
@@ -49,6 +55,24 @@ export function checkHost(request: FastifyRequest): Promise<void> {
 /** Caps that live on node's server object rather than in fastify's options. */
 export function applyServerCaps(app: FastifyInstance, limits: HttpLimits): void {
   app.server.maxConnections = limits.maxConnections;
+  // node closes a CONNECT without a word unless someone listens; we answer like any unknown route.
+  app.server.on('connect', (_request, socket: Socket) => {
+    writeAndClose(socket, 404, 'Not Found', 'E_NOT_FOUND', 'no route CONNECT');
+  });
+}
+
+function writeAndClose(
+  socket: Socket,
+  status: number,
+  reason: string,
+  code: string,
+  message: string,
+): void {
+  const body = JSON.stringify({ code, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  socket.destroySoon();
 }
 
 const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string, string]>> = {

@@ -14,7 +14,7 @@ import { createTokenCheck } from './auth.js';
 import { BodySlot } from './body.js';
 import { createDocumentParser, PARSE_WORKER_URL } from './document-parser.js';
 import { HTTP_LIMITS, type HttpLimits } from './limits.js';
-import { checkContentEncoding } from './media-type.js';
+import { checkCodings } from './media-type.js';
 import type { ReconcilerHandle } from '../runtime/handle.js';
 import { HttpError } from './http-error.js';
 import type { HttpErrorCode } from './http-error.js';
@@ -94,7 +94,7 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
   // Every route, after its own hooks (the token check first): refuse what it does not define.
   app.addHook('onRoute', (route) => {
     const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
-    route.onRequest = [...own, checkQuery, checkContentEncoding];
+    route.onRequest = [...own, checkQuery, checkCodings];
   });
   app.addHook('onRequest', checkHost);
   app.setErrorHandler(handleError);

@@ -210,6 +210,19 @@ describe('requests node refuses', () => {
       'PUT /v1/desired HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
     ],
     ['a missing host', 400, 'E_BAD_REQUEST', 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'],
+    ['a CONNECT', 404, 'E_NOT_FOUND', 'CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: t\r\n\r\n'],
+    [
+      'an undecodable url',
+      400,
+      'E_BAD_REQUEST',
+      'GET /%zz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n',
+    ],
+    [
+      'a transfer coding but chunked',
+      400,
+      'E_BAD_REQUEST',
+      'PUT /v1/desired HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\nContent-Type: application/yaml\r\nConnection: close\r\n\r\n5\r\nroute\r\n0\r\n\r\n',
+    ],
   ])('answers %s with %i %s in our JSON', async (_name, status, code, request) => {
     const port = await serve();
     const answer = await rawRequest(port, request, { waitMs: 3000 });
