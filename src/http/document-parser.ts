@@ -42,6 +42,8 @@ export type ParserLimits = Pick<
   | 'parseTimeLimitMs'
   | 'parseHeapLimitMb'
   | 'maxBodyRoutes'
+  | 'minBodyRoutes'
+  | 'routesPerByte'
   | 'resultChunkRoutes'
   | 'maxDiagnostics'
   | 'retryAfterSeconds'
@@ -95,13 +97,14 @@ class SplitParser implements DocumentParser {
 
   constructor(private readonly options: ParserOptions) {}
 
-  private parseOptions(format: 'json' | 'yaml'): BodyParseOptions {
+  private parseOptions(format: 'json' | 'yaml', bytes: number): BodyParseOptions {
     const { limits } = this.options;
+    const byBytes = Math.max(limits.minBodyRoutes, bytes * limits.routesPerByte);
     return {
       format,
       maxBytes: this.options.bodyLimit,
       maxAliasCount: this.options.maxAliasCount,
-      maxRoutes: limits.maxBodyRoutes,
+      maxRoutes: Math.min(limits.maxBodyRoutes, byBytes),
       maxDiagnostics: limits.maxDiagnostics,
     };
   }
@@ -109,7 +112,7 @@ class SplitParser implements DocumentParser {
   parse(body: Buffer, format: 'json' | 'yaml'): Promise<BodyParseResult> {
     const { workerUrl, limits } = this.options;
     if (workerUrl === null || body.length <= limits.inlineParseMaxBytes)
-      return Promise.resolve(parseBody(body, this.parseOptions(format)));
+      return Promise.resolve(parseBody(body, this.parseOptions(format, body.length)));
     if (this.closed)
       return Promise.reject(new HttpError(503, 'E_BUSY', 'the http api is shutting down'));
     if (this.job !== undefined) return Promise.reject(busy(limits.retryAfterSeconds));
@@ -119,12 +122,13 @@ class SplitParser implements DocumentParser {
       const timer = setTimeout(() => this.timeOut(id), limits.parseTimeLimitMs);
       timer.unref();
       this.job = { id, worker, resolve, reject, timer, routes: [], total: 0 };
+      const options = this.parseOptions(format, body.length);
       const bytes = ownBuffer(body);
       const request: WorkerRequest = {
         type: 'parse',
         id,
         bytes,
-        options: this.parseOptions(format),
+        options,
       };
       worker.postMessage(request, [bytes]);
     });

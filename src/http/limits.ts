@@ -16,8 +16,14 @@ export const HTTP_LIMITS = {
   parseTimeLimitMs: 30_000,
   /** Old-generation heap of the parse worker: a valid 32 MiB document needs about 450 MiB. */
   parseHeapLimitMb: 768,
-  /** Routes one body may expand to (neighbors × prefixes multiply); beyond: 422 E_TOO_COMPLEX. */
+  /**
+   * Routes one body may expand to: neighbors × prefixes multiply (1000 × 1000 is a 44 KiB body and
+   * a million routes, seconds of work for the reconciler), so at most `routesPerByte` routes per
+   * body byte, never fewer than `minBodyRoutes` nor more than `maxBodyRoutes`; beyond: 422.
+   */
   maxBodyRoutes: 2_000_000,
+  minBodyRoutes: 10_000,
+  routesPerByte: 4,
   /** Routes per message from the worker: each is one short task on the event loop (~20 ms). */
   resultChunkRoutes: 10_000,
   /** Diagnostics in one error body (the message counts the rest). */

@@ -52,6 +52,27 @@ export function checkHost(request: FastifyRequest): Promise<void> {
   );
 }
 
+/** How long a connection answered before its body arrived keeps reading (and discarding). */
+export const LINGER_MS = 2000;
+
+/**
+ * onSend, every route: a request answered before its body was read (413, 415, 503, 401, 400)
+ * would be closed by node with the body still arriving, and the kernel's reset can destroy the
+ * answer before the client reads it. Such a socket half-closes instead and discards what still
+ * comes for up to LINGER_MS (nginx's lingering close), so the refusal is always delivered.
+ */
+export function lingerIfBodyUnread(request: FastifyRequest): void {
+  const socket = request.raw.socket as Socket | null;
+  if (request.raw.complete || socket === null || typeof socket.destroySoon !== 'function') return;
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
 /** Caps that live on node's server object rather than in fastify's options. */
 export function applyServerCaps(app: FastifyInstance, limits: HttpLimits): void {
   app.server.maxConnections = limits.maxConnections;

@@ -29,7 +29,7 @@ import { registerClassicRoute } from './routes-classic.js';
 import { registerDesiredRoutes } from './routes-desired.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerStateRoutes } from './routes-state.js';
-import { applyServerCaps, checkHost, serverOptions } from './server-options.js';
+import { applyServerCaps, checkHost, lingerIfBodyUnread, serverOptions } from './server-options.js';
 import { cut } from './text.js';
 
 export const DEFAULT_BODY_LIMIT = HTTP_LIMITS.bodyLimit;
@@ -97,6 +97,10 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
     route.onRequest = [...own, checkQuery, checkCodings];
   });
   app.addHook('onRequest', checkHost);
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    lingerIfBodyUnread(request);
+    done(null, payload);
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     const message = `no route ${request.method} ${cut(request.url)}`;

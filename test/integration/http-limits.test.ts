@@ -7,7 +7,7 @@ import { HTTP_LIMITS, type HttpLimits } from '../../src/http/limits.js';
 import { startHttpServer, type HttpServerHandle } from '../../src/http/listen.js';
 import { buildServer } from '../../src/http/server.js';
 import { createSilentLogger } from '../../src/runtime/logger.js';
-import { rawRequest } from '../helpers/raw-http.js';
+import { exchange, rawRequest } from '../helpers/raw-http.js';
 import { FakeBackend } from '../unit/http/fake-backend.js';
 
 let handle: HttpServerHandle | undefined;
@@ -173,6 +173,23 @@ describe('large bodies', () => {
     });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ code: 'E_BODY_TOO_LARGE' });
+  });
+
+  it('delivers an early 413 to a client still sending its body on a Connection: close request', async () => {
+    const port = await serve({}, 64 * 1024);
+    const body = Buffer.alloc(16 * 1024 * 1024, 0x61);
+    const answer = await exchange(
+      port,
+      {
+        method: 'PUT',
+        target: '/v1/desired',
+        headers: [['Content-Type', 'application/yaml']],
+        body,
+      },
+      10_000,
+    );
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body.toString())).toMatchObject({ code: 'E_BODY_TOO_LARGE' });
   });
 
   it('refuses a chunked body once it passes the limit with 413', async () => {

@@ -128,6 +128,30 @@ describe('the parse worker', { timeout: 60_000 }, () => {
     });
   });
 
+  it('refuses a small body that expands to more than 4 routes per byte', async () => {
+    const n = 300;
+    const doc = {
+      routes: [
+        {
+          'next-hop': '192.0.2.1',
+          neighbors: Array.from({ length: n }, (_, i) => `10.9.${i >> 8}.${i & 255}`),
+          prefixes: Array.from({ length: n }, (_, i) => ipv4(i)),
+        },
+      ],
+    };
+    const body = Buffer.from(JSON.stringify(doc));
+    const cap = body.length * 4;
+    const result = await makeParser().parse(body, 'json');
+    expect(result).toMatchObject({
+      ok: false,
+      rejection: {
+        status: 422,
+        code: 'E_TOO_COMPLEX',
+        message: `the document expands to 90000 routes (at most ${cap} in one body)`,
+      },
+    });
+  });
+
   it('parses one body at a time: another large body gets 503 E_BUSY meanwhile', async () => {
     const p = makeParser();
     const first = p.parse(document(30_000), 'json');
