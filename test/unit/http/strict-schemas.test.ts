@@ -51,15 +51,17 @@ describe('POST /v1/plan/confirm', () => {
     expect(h.backend.confirmed).toEqual(['1']);
   });
 
-  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/yaml'])(
-    'refuses a %s body with 415',
-    async (type) => {
-      h = guarded();
-      const res = await confirm('hash=1', type);
-      expect(res.statusCode).toBe(415);
-      expect(h.backend.confirmed).toEqual([]);
-    },
-  );
+  it.each([
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/yaml',
+    'application/json; charset=iso-8859-1',
+  ])('refuses a %s body with 415', async (type) => {
+    h = guarded();
+    const res = await confirm('hash=1', type);
+    expect(res.statusCode).toBe(415);
+    expect(h.backend.confirmed).toEqual([]);
+  });
 
   it('refuses a body over 4 KiB with 413', async () => {
     h = guarded();
