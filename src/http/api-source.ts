@@ -19,7 +19,7 @@ export interface ApiEditResult {
   readonly view: PlanView;
   /** The ETag of the api source after the edit (unchanged for a dry run). */
   readonly etag: string;
-  /** False for a dry run and for an edit that changed nothing. */
+  /** False for a dry run and for an edit that changes nothing (the same routes again). */
   readonly stored: boolean;
 }
 
@@ -44,7 +44,9 @@ export function editApiSource(
       );
     }
     const next = edit.next(current);
-    if (next === undefined) return { view: backend.getPlan(), etag, stored: false };
+    // The same routes again (a controller re-sending its state): nothing to store or re-plan.
+    if (next === undefined || computeEtag(next) === etag)
+      return { view: backend.getPlan(), etag, stored: false };
     if (edit.dryRun) {
       const preview = backend.previewApiRoutes(next);
       if (!preview.ok) throw rejectDocument(preview.diagnostics);

@@ -2,6 +2,7 @@
 // code. No I/O; routes throw HttpError and the server's error handler serialises it.
 import type { Diagnostic } from '../core/diagnostic.js';
 import type { ErrorCode } from '../errors.js';
+import { cut, MAX_MESSAGE } from './text.js';
 
 /** Codes that exist only over HTTP (everything else comes from the ErrorCode catalogue). */
 export type HttpOnlyCode =
@@ -11,6 +12,13 @@ export type HttpOnlyCode =
   | 'E_PRECONDITION_FAILED'
   | 'E_MEDIA_TYPE'
   | 'E_BODY_TOO_LARGE'
+  | 'E_QUERY'
+  | 'E_EMPTY'
+  | 'E_ENCODING'
+  | 'E_TOO_COMPLEX'
+  | 'E_BUSY'
+  | 'E_TIMEOUT'
+  | 'E_HEADERS_TOO_LARGE'
   | 'E_INTERNAL';
 
 export type HttpErrorCode = ErrorCode | HttpOnlyCode;
@@ -44,21 +52,44 @@ export class HttpError extends Error {
     super(message);
   }
 
+  static fromRejection(r: Rejection): HttpError {
+    return new HttpError(r.status, r.code, r.message, r.diagnostics);
+  }
+
+  /** The body, bounded: the first MAX_DIAGNOSTICS diagnostics, every text cut. */
   toBody(): ErrorBody {
-    const base = { code: this.code, message: this.message };
+    const base = { code: this.code, message: cut(this.message, MAX_MESSAGE) };
     return this.diagnostics === undefined
       ? base
-      : { ...base, diagnostics: this.diagnostics.map(toDiagnosticBody) };
+      : { ...base, diagnostics: this.diagnostics.slice(0, MAX_DIAGNOSTICS).map(toDiagnosticBody) };
   }
 }
 
+/** Diagnostics in one error body; the message says how many more there were. */
+export const MAX_DIAGNOSTICS = 100;
+
+/** A diagnostic as served, every text cut (a message may quote a 32 MiB value). */
 export function toDiagnosticBody(d: Diagnostic): DiagnosticBody {
-  const base = { code: d.code, severity: d.severity, source: d.file, path: d.path };
+  const base = {
+    code: d.code,
+    severity: d.severity,
+    source: cut(d.file, MAX_MESSAGE),
+    path: cut(d.path, MAX_MESSAGE),
+  };
   const at = d.line > 0 ? { line: d.line, col: d.col } : {};
-  return { ...base, ...at, message: d.message };
+  return { ...base, ...at, message: cut(d.message, MAX_MESSAGE) };
 }
 
-const SYNTAX: ReadonlySet<string> = new Set(['E_YAML', 'E_ALIAS_LIMIT']);
+/** A refused request as plain data (it crosses from the parse worker): status, code, message. */
+export interface Rejection {
+  readonly status: number;
+  readonly code: HttpErrorCode;
+  readonly message: string;
+  readonly diagnostics?: readonly Diagnostic[];
+}
+
+// The parser's E_EMPTY (an empty document) is refused like a syntax error.
+const SYNTAX: ReadonlySet<string> = new Set(['E_YAML', 'E_ALIAS_LIMIT', 'E_EMPTY']);
 
 /**
  * The status for a rejected document: 413 too large, 400 syntax (YAML/JSON, alias bound), 409 when
@@ -79,18 +110,39 @@ export function statusForDiagnostics(diagnostics: readonly Diagnostic[]): {
   return { status: 422, code: errors[0]?.code ?? 'E_SCHEMA' };
 }
 
-/** The HttpError for a document rejected with `diagnostics` (message = the first error, formatted). */
-export function rejectDocument(diagnostics: readonly Diagnostic[]): HttpError {
+/**
+ * A document rejected with `diagnostics`: message = the first error, formatted and cut, and how
+ * many more; at most `max` diagnostics kept, each cut.
+ */
+export function rejectionFor(
+  diagnostics: readonly Diagnostic[],
+  max: number = MAX_DIAGNOSTICS,
+): Rejection {
   const { status, code } = statusForDiagnostics(diagnostics);
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const first = errors[0];
   const where = first === undefined ? '' : describeDiagnostic(first);
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-  return new HttpError(status, code, `${where}${more}`, diagnostics);
+  const kept = diagnostics.slice(0, max).map(cutDiagnostic);
+  return { status, code, message: `${where}${more}`, diagnostics: kept };
+}
+
+/** The HttpError for a document rejected with `diagnostics`. */
+export function rejectDocument(diagnostics: readonly Diagnostic[]): HttpError {
+  return HttpError.fromRejection(rejectionFor(diagnostics));
+}
+
+function cutDiagnostic(d: Diagnostic): Diagnostic {
+  return {
+    ...d,
+    file: cut(d.file, MAX_MESSAGE),
+    path: cut(d.path, MAX_MESSAGE),
+    message: cut(d.message, MAX_MESSAGE),
+  };
 }
 
 function describeDiagnostic(d: Diagnostic): string {
   const at = d.line > 0 ? `${d.file}:${d.line}:${d.col}: ` : `${d.file}: `;
-  const path = d.path === '' ? '' : `${d.path}: `;
-  return `${at}${path}${d.message}`;
+  const path = d.path === '' ? '' : `${cut(d.path)}: `;
+  return cut(`${at}${path}${d.message}`, MAX_MESSAGE - 60);
 }

@@ -3,6 +3,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReconcilerHandle } from '../runtime/handle.js';
 import type { TokenCheck } from './auth.js';
+import type { BodySlot } from './body.js';
+import type { DocumentParser } from './document-parser.js';
+import type { HttpLimits } from './limits.js';
 import { HttpError } from './http-error.js';
 import type { Mutex } from './mutex.js';
 
@@ -13,6 +16,11 @@ export interface RouteContext {
   readonly requireToken: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   readonly bodyLimit: number;
   readonly maxAliasCount: number;
+  readonly limits: HttpLimits;
+  /** PUT bodies → routes (inline when small, else in the parse worker). */
+  readonly parser: DocumentParser;
+  /** The one large PUT body being received or parsed. */
+  readonly slot: BodySlot;
 }
 
 export function createRequireToken(check: TokenCheck | undefined): RouteContext['requireToken'] {

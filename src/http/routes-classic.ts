@@ -1,19 +1,20 @@
 // The classic endpoint of the original "HTTP API for ExaBGP" pattern: POST / with a form field
 // `command=announce route ...` or `withdraw route ...`. Validated, then applied as an edit of the api
 // source (announce upserts, withdraw removes); nothing here ever writes a command anywhere.
-import formbody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseRouteCommand } from '../exabgp/command.js';
 import { makeRoute, routeKey } from '../core/route.js';
 import type { Route } from '../core/route.js';
 import { editApiSource } from './api-source.js';
+import { decodeField, formKind, parseForm, type FormField, type FormKind } from './form.js';
 import { HttpError } from './http-error.js';
+import { requestMediaType } from './media-type.js';
 import { ERROR_SCHEMA, PLAN_SCHEMA } from './openapi.js';
 import type { RouteContext } from './route-context.js';
+import { quote } from './text.js';
 import { renderPlanView } from './views.js';
 
-const MAX_COMMAND_BYTES = 64 * 1024;
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'];
 
 /** The one command of the form, or a 400 naming what is wrong with it. */
 export function checkCommandField(value: unknown): string {
@@ -52,7 +53,7 @@ export function parseClassicCommand(line: string): {
   const parsed = parseRouteCommand(line);
   if (!parsed.ok) {
     const first = parsed.diagnostics[0]?.message ?? 'invalid command';
-    throw new HttpError(400, 'E_COMMAND', `rejected "${line}": ${first}`, parsed.diagnostics);
+    throw new HttpError(400, 'E_COMMAND', `rejected ${quote(line)}: ${first}`, parsed.diagnostics);
   }
   const { action, route } = parsed.value;
   return { action, route: makeRoute({ ...route, source: { source: 'api', line: 0, col: 0 } }) };
@@ -72,35 +73,73 @@ export function applyCommand(
   return [...current.filter((r) => r !== existing), route];
 }
 
-interface FormBody {
-  readonly command?: unknown;
+/** The form's one `command` field as text: any other field, a second one or an oversize one is refused. */
+export function commandOf(fields: readonly FormField[], maxBytes: number): string {
+  const other = fields.find((f) => f.name !== 'command');
+  if (other !== undefined)
+    throw new HttpError(
+      400,
+      'E_COMMAND',
+      `unknown form field ${quote(other.name)} (the form takes one field: command)`,
+    );
+  const [first, ...rest] = fields;
+  if (first === undefined) return checkCommandField(undefined);
+  if (rest.length > 0) return checkCommandField(fields.map((f) => f.value));
+  if (first.value.length > maxBytes)
+    throw new HttpError(
+      413,
+      'E_BODY_TOO_LARGE',
+      `form field "command" is over ${maxBytes} bytes (${first.value.length})`,
+    );
+  return checkCommandField(decodeField(first.value, 'the command'));
+}
+
+/** The form encoding of a POST / (415 for anything else), checked before the body is read. */
+function classicFormKind(request: FastifyRequest): FormKind {
+  return formKind(requestMediaType(request, FORM_TYPES.join(' or ')));
 }
 
 export function registerClassicRoute(app: FastifyInstance, ctx: RouteContext): void {
-  void app.register(async (scope) => {
-    // Form encodings only: a JSON or text body is a 415, never a command.
+  void app.register((scope, _opts, done) => {
+    // Form encodings only, read whole (bounded) and parsed strictly in the handler.
     scope.removeAllContentTypeParsers();
-    await scope.register(formbody, { bodyLimit: MAX_COMMAND_BYTES });
-    await scope.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      limits: { fieldSize: MAX_COMMAND_BYTES, fields: 4, files: 0, parts: 4 },
-    });
-    scope.post<{ Body: FormBody }>(
+    scope.addContentTypeParser(
+      FORM_TYPES,
+      { parseAs: 'buffer', bodyLimit: ctx.limits.formBodyLimit },
+      (_request, body, next) => next(null, body),
+    );
+    scope.post<{ Body: Buffer | undefined }>(
       '/',
       {
         onRequest: ctx.requireToken,
-        bodyLimit: MAX_COMMAND_BYTES * 2,
+        preParsing: (request, _reply, _payload, next) => {
+          try {
+            classicFormKind(request);
+            next();
+          } catch (err) {
+            next(err as Error);
+          }
+        },
+        bodyLimit: ctx.limits.formBodyLimit,
         schema: {
           summary:
             'Classic form endpoint: command=announce route ... | withdraw route ... (edits the api source)',
           consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
-          response: { 200: PLAN_SCHEMA, 202: PLAN_SCHEMA, 400: ERROR_SCHEMA, 409: ERROR_SCHEMA },
+          response: {
+            200: PLAN_SCHEMA,
+            202: PLAN_SCHEMA,
+            400: ERROR_SCHEMA,
+            409: ERROR_SCHEMA,
+            413: ERROR_SCHEMA,
+            415: ERROR_SCHEMA,
+          },
         },
       },
       async (request, reply) => {
-        const body: FormBody =
-          typeof request.body === 'object' && request.body !== null ? request.body : {};
-        const { action, route } = parseClassicCommand(checkCommandField(body.command));
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const fields = parseForm(classicFormKind(request), body);
+        const line = commandOf(fields, ctx.limits.commandMaxBytes);
+        const { action, route } = parseClassicCommand(line);
         const result = await editApiSource(ctx.backend, ctx.lock, {
           dryRun: false,
           next: (current) => applyCommand(current, action, route),
@@ -110,5 +149,6 @@ export function registerClassicRoute(app: FastifyInstance, ctx: RouteContext): v
         return renderPlanView(result.view);
       },
     );
+    done();
   });
 }

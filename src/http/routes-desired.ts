@@ -1,21 +1,39 @@
 // GET and PUT /v1/desired: the merged desired state, and the full desired state of the api source
-// as a route document (JSON or YAML) with ETag/If-Match and dry runs.
-import type { FastifyInstance } from 'fastify';
-import { parseRouteDocument } from '../config/load-routes.js';
+// as a route document (JSON or YAML) with ETag/If-Match and dry runs. A PUT is checked before its
+// body is read (media type, size, the large-body slot) and parsed off the event loop when large.
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { routesToDocument } from '../core/document.js';
+import { busy, declaredLength, readBody, releaseSlotAfter, tooLarge } from './body.js';
 import { computeEtag } from './etag.js';
 import { editApiSource } from './api-source.js';
-import { HttpError, rejectDocument } from './http-error.js';
+import { HttpError } from './http-error.js';
+import { requestMediaType, requireUtf8 } from './media-type.js';
 import { ERROR_SCHEMA, PLAN_SCHEMA, ROUTE_DOCUMENT_PLACEHOLDER } from './openapi.js';
 import type { RouteContext } from './route-context.js';
+import { quote } from './text.js';
 import { renderDesiredWithSources, renderPlanView } from './views.js';
 
 const JSON_TYPES = ['application/json'];
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+const EXPECTED = 'application/json or application/yaml';
 
-function formatOf(contentType: string | undefined): 'json' | 'yaml' {
-  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  return JSON_TYPES.includes(type) ? 'json' : 'yaml';
+/** The document format a PUT's Content-Type names; 415 for anything else (never a YAML guess). */
+export function desiredFormat(request: FastifyRequest): 'json' | 'yaml' {
+  const type = requestMediaType(request, EXPECTED);
+  const format = JSON_TYPES.includes(type.essence)
+    ? 'json'
+    : YAML_TYPES.includes(type.essence)
+      ? 'yaml'
+      : undefined;
+  if (format === undefined)
+    throw new HttpError(
+      415,
+      'E_MEDIA_TYPE',
+      `unsupported media type ${quote(type.essence)} (${EXPECTED})`,
+    );
+  requireUtf8(type);
+  return format;
 }
 
 interface PutQuery {
@@ -26,22 +44,31 @@ interface PutQuery {
 function parseDryRun(value: string | undefined): boolean {
   if (value === undefined || value === 'false' || value === '0') return false;
   if (value === 'true' || value === '1' || value === '') return true;
-  throw new HttpError(400, 'E_BAD_REQUEST', `invalid dry_run "${value}" (true or false)`);
+  throw new HttpError(400, 'E_BAD_REQUEST', `invalid dry_run ${quote(value)} (true or false)`);
 }
 
 interface GetQuery {
   readonly source?: string;
 }
 
-/** Registers GET/PUT /v1/desired in an encapsulated context (its own raw-text body parsers). */
+/** Registers GET/PUT /v1/desired in an encapsulated context (its own body reader). */
 export function registerDesiredRoutes(app: FastifyInstance, ctx: RouteContext): void {
   void app.register((scope, _opts, done) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      [...JSON_TYPES, ...YAML_TYPES],
-      { parseAs: 'string', bodyLimit: ctx.bodyLimit },
-      (_req, body, next) => next(null, body),
+    // Every media type was checked in preParsing; this reads the raw bytes with the limits.
+    scope.addContentTypeParser('*', (request: FastifyRequest, payload: IncomingMessage) =>
+      readBody(payload, {
+        limit: ctx.bodyLimit,
+        inlineMax: ctx.limits.inlineParseMaxBytes,
+        onLarge: () => {
+          if (!ctx.slot.tryAcquire(request)) throw busy(ctx.limits.retryAfterSeconds);
+        },
+      }),
     );
+    scope.addHook('onResponse', (request, _reply, next) => {
+      ctx.slot.release(request);
+      next();
+    });
     registerGet(scope, ctx);
     registerPut(scope, ctx);
     done();
@@ -52,6 +79,7 @@ function registerGet(app: FastifyInstance, ctx: RouteContext): void {
   app.get<{ Querystring: GetQuery }>(
     '/v1/desired',
     {
+      config: { query: ['source'] },
       schema: {
         summary:
           'The desired state: merged (each route with its source) or one source as a route document',
@@ -76,16 +104,43 @@ function registerGet(app: FastifyInstance, ctx: RouteContext): void {
   );
 }
 
+/**
+ * preParsing: refuse before reading a byte (415 media type, 413 declared size), and take the
+ * large-body slot for a declared large body (503 while another one holds it).
+ */
+function checkBeforeBody(ctx: RouteContext) {
+  return (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    try {
+      desiredFormat(request);
+      const length = declaredLength(request);
+      if (length !== undefined && length > ctx.bodyLimit) throw tooLarge(ctx.bodyLimit);
+      releaseSlotAfter(ctx.slot, request, reply);
+      if (length !== undefined && length > ctx.limits.inlineParseMaxBytes) {
+        if (!ctx.slot.tryAcquire(request)) throw busy(ctx.limits.retryAfterSeconds);
+      }
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+}
+
 function registerPut(app: FastifyInstance, ctx: RouteContext): void {
-  app.put<{ Querystring: PutQuery; Body: string }>(
+  app.put<{ Querystring: PutQuery; Body: Buffer | undefined }>(
     '/v1/desired',
     {
       onRequest: ctx.requireToken,
+      preParsing: checkBeforeBody(ctx),
+      config: { query: ['dry_run'] },
+      bodyLimit: ctx.bodyLimit,
       // The body is parsed and validated by the loader (for line/col); the schema documents it.
       validatorCompiler: () => () => true,
       schema: {
         summary: 'Replace the desired state of the api source (JSON or YAML route document)',
-        querystring: { type: 'object', properties: { dry_run: { type: 'boolean' } } },
+        querystring: {
+          type: 'object',
+          properties: { dry_run: { type: 'string', enum: ['true', 'false', '1', '0', ''] } },
+        },
         body: {
           content: {
             'application/json': { schema: ROUTE_DOCUMENT_PLACEHOLDER },
@@ -98,23 +153,21 @@ function registerPut(app: FastifyInstance, ctx: RouteContext): void {
           400: ERROR_SCHEMA,
           409: ERROR_SCHEMA,
           412: ERROR_SCHEMA,
+          413: ERROR_SCHEMA,
+          415: ERROR_SCHEMA,
           422: ERROR_SCHEMA,
+          503: ERROR_SCHEMA,
         },
       },
     },
     async (request, reply) => {
       const dryRun = parseDryRun(request.query.dry_run);
-      const text = typeof request.body === 'string' ? request.body : '';
-      const parsed = parseRouteDocument('api', text, {
-        format: formatOf(request.headers['content-type']),
-        maxBytes: ctx.bodyLimit,
-        maxAliasCount: ctx.maxAliasCount,
-      });
-      if (parsed.diagnostics.some((d) => d.severity === 'error'))
-        throw rejectDocument(parsed.diagnostics);
       const ifMatch = request.headers['if-match'];
       if (Array.isArray(ifMatch))
         throw new HttpError(400, 'E_BAD_REQUEST', 'one if-match header at most');
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const parsed = await ctx.parser.parse(body, desiredFormat(request));
+      if (!parsed.ok) throw HttpError.fromRejection(parsed.rejection);
       const result = await editApiSource(ctx.backend, ctx.lock, {
         ...(ifMatch === undefined ? {} : { ifMatch }),
         dryRun,

@@ -1,8 +1,10 @@
 // Read endpoints for the reconciler's state (announced, plan, status) and the two control
 // endpoints (POST /v1/reconcile, POST /v1/plan/confirm).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { routesToDocument } from '../core/document.js';
 import { HttpError } from './http-error.js';
+import { requestMediaType, requireUtf8 } from './media-type.js';
+import { quote } from './text.js';
 import { ERROR_SCHEMA, PLAN_SCHEMA, ROUTE_DOCUMENT_PLACEHOLDER } from './openapi.js';
 import type { RouteContext } from './route-context.js';
 import { renderPlanView, renderStatus } from './views.js';
@@ -53,6 +55,23 @@ interface ConfirmBody {
   readonly hash: string;
 }
 
+/** preParsing of a JSON control body: application/json (utf-8) or 415, before it is read. */
+function requireJson(request: FastifyRequest): Promise<void> {
+  try {
+    const type = requestMediaType(request, 'application/json');
+    if (type.essence !== 'application/json')
+      throw new HttpError(
+        415,
+        'E_MEDIA_TYPE',
+        `unsupported media type ${quote(type.essence)} (application/json)`,
+      );
+    requireUtf8(type);
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
 function registerControlRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post(
     '/v1/reconcile',
@@ -73,6 +92,7 @@ function registerControlRoutes(app: FastifyInstance, ctx: RouteContext): void {
     '/v1/plan/confirm',
     {
       onRequest: ctx.requireToken,
+      preParsing: requireJson,
       schema: {
         summary: 'Confirm the plan held by the mass-withdraw guard, named by its plan_hash',
         body: {

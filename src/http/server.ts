@@ -11,12 +11,17 @@ import type {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { createTokenCheck } from './auth.js';
+import { BodySlot } from './body.js';
+import { createDocumentParser, PARSE_WORKER_URL } from './document-parser.js';
+import { HTTP_LIMITS, type HttpLimits } from './limits.js';
+import { checkCodings } from './media-type.js';
 import type { ReconcilerHandle } from '../runtime/handle.js';
 import { HttpError } from './http-error.js';
 import type { HttpErrorCode } from './http-error.js';
 import { createMetricsRegistry } from './metrics.js';
 import { Mutex } from './mutex.js';
 import { registerOpenApi } from './openapi.js';
+import { checkQuery } from './query.js';
 import { registerRequestLog, sendError } from './request-log.js';
 import { createRequireToken } from './route-context.js';
 import type { RouteContext } from './route-context.js';
@@ -24,8 +29,10 @@ import { registerClassicRoute } from './routes-classic.js';
 import { registerDesiredRoutes } from './routes-desired.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerStateRoutes } from './routes-state.js';
+import { applyServerCaps, checkHost, lingerIfBodyUnread, serverOptions } from './server-options.js';
+import { cut } from './text.js';
 
-export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT = HTTP_LIMITS.bodyLimit;
 
 export interface HttpServerDeps {
   readonly backend: ReconcilerHandle;
@@ -37,21 +44,41 @@ export interface HttpServerDeps {
   readonly bodyLimit?: number;
   /** yaml's maxAliasCount for PUT bodies (default: the loader's, as for files). */
   readonly maxAliasCount?: number;
+  /** Overrides of HTTP_LIMITS (tests: short timeouts, small thresholds). */
+  readonly limits?: Partial<HttpLimits>;
+  /**
+   * The parse worker script (default: dist/http/parse-worker.js next to this module); null parses
+   * every body on the event loop, for tests that run from src/ without a build.
+   */
+  readonly parseWorker?: URL | null;
 }
 
 /** The fastify instance, routes registered, not listening. */
 export function buildServer(deps: HttpServerDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...deps.limits, bodyLimit };
   // Typed as fastify's base logger so the instance is a plain FastifyInstance.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
   const app = Fastify({
     loggerInstance,
     // fastify's request lines stay off (request-log.ts logs refusals); the top-level option is deprecated.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit,
+    // The default for every parser fastify owns (JSON control bodies); PUT and POST / set their own.
+    bodyLimit: limits.controlBodyLimit,
     return503OnClosing: true,
     forceCloseConnections: true,
+    ...serverOptions(limits),
   });
+  applyServerCaps(app, limits);
+  const maxAliasCount = deps.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT;
+  const parser = createDocumentParser({
+    workerUrl: deps.parseWorker === undefined ? PARSE_WORKER_URL : deps.parseWorker,
+    limits,
+    bodyLimit,
+    maxAliasCount,
+    logger: loggerInstance,
+  });
+  app.addHook('onClose', () => parser.close());
   const ctx: RouteContext = {
     backend: deps.backend,
     lock: new Mutex(),
@@ -59,17 +86,32 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
       deps.token === undefined ? undefined : createTokenCheck(deps.token),
     ),
     bodyLimit,
-    maxAliasCount: deps.maxAliasCount ?? DEFAULT_MAX_ALIAS_COUNT,
+    maxAliasCount,
+    limits,
+    parser,
+    slot: new BodySlot(),
   };
+  // Every route, after its own hooks (the token check first): refuse what it does not define.
+  app.addHook('onRoute', (route) => {
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+    route.onRequest = [...own, checkQuery, checkCodings];
+  });
+  app.addHook('onRequest', checkHost);
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    lingerIfBodyUnread(request);
+    done(null, payload);
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    const message = `no route ${request.method} ${request.url}`;
+    const message = `no route ${request.method} ${cut(request.url)}`;
     sendError(request, reply, 404, { code: 'E_NOT_FOUND', message });
   });
   registerRequestLog(app);
   registerOpenApi(app);
   const registry = createMetricsRegistry(deps.backend);
   void app.register((scope, _opts, done) => {
+    // JSON control bodies only (fastify's default text/plain parser would take "hash=1").
+    scope.removeContentTypeParser('text/plain');
     registerHealthRoutes(scope, ctx, registry);
     registerStateRoutes(scope, ctx);
     done();
@@ -81,12 +123,8 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
 
 const FASTIFY_CODES: Readonly<Record<string, [number, HttpErrorCode]>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'E_BODY_TOO_LARGE'],
-  FST_REQ_FILE_TOO_LARGE: [413, 'E_BODY_TOO_LARGE'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'E_MEDIA_TYPE'],
-  FST_INVALID_MULTIPART_CONTENT_TYPE: [415, 'E_MEDIA_TYPE'],
-  FST_FILES_LIMIT: [400, 'E_COMMAND'],
-  FST_PARTS_LIMIT: [400, 'E_COMMAND'],
-  FST_FIELDS_LIMIT: [400, 'E_COMMAND'],
+  FST_ERR_CTP_INVALID_CONTENT_TYPE: [415, 'E_MEDIA_TYPE'],
 };
 
 /** Every error becomes {code, message[, diagnostics]}; only unexpected ones are logged as errors. */
@@ -112,6 +150,12 @@ function handleError(
     sendError(request, reply, clientStatus, { code: 'E_BAD_REQUEST', message: err.message });
     return;
   }
-  request.log.error({ err, code: 'E_INTERNAL' }, 'http request failed');
+  // Bounded: an exception may quote its input (a 32 MiB body), and logs are not a dump.
+  const logged = {
+    type: err.name,
+    message: cut(err.message, 1000),
+    stack: cut(err.stack ?? '', 4000),
+  };
+  request.log.error({ error: logged, code: 'E_INTERNAL' }, 'http request failed');
   void reply.code(500).send({ code: 'E_INTERNAL', message: 'internal error (see the log)' });
 }

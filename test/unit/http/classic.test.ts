@@ -96,16 +96,19 @@ describe('POST / (classic form endpoint)', () => {
     expect(h.backend.replaceCalls).toBe(0);
   });
 
-  it('rejects a form without a command field', async () => {
+  it.each([
+    ['an empty form', '', 'missing form field "command"'],
+    ['another field only', 'cmd=x', 'unknown form field "cmd"'],
+  ])('rejects %s (no command field)', async (_name, payload, message) => {
     h = makeHarness();
     const res = await h.app.inject({
       method: 'POST',
       url: '/',
-      payload: 'cmd=x',
+      payload,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().message).toContain('missing form field "command"');
+    expect(res.json().message).toContain(message);
   });
 
   it('rejects a JSON body with 415', async () => {

@@ -182,6 +182,15 @@ describe('ETag and If-Match on /v1/desired', () => {
     },
   );
 
+  it('stores nothing and keeps the ETag when a PUT sends the routes the api source holds', async () => {
+    h = makeHarness();
+    const first = await put(ONE_ROUTE_YAML);
+    const again = await put(ONE_ROUTE_JSON, JSON_TYPE);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(h.backend.replaceCalls).toBe(1);
+  });
+
   it('accepts If-Match: * whatever the api source holds', async () => {
     h = makeHarness();
     expect((await put(ONE_ROUTE_YAML, { ...YAML, 'if-match': '*' })).statusCode).toBe(200);

@@ -14,7 +14,9 @@ export function makeHarness(
   deps: Partial<Omit<HttpServerDeps, 'backend' | 'logger'>> = {},
 ): Harness {
   const backend = new FakeBackend(options);
-  const app = buildServer({ backend, logger: createSilentLogger(), ...deps });
+  // Bodies are parsed inline: these tests run from src/, where no built worker script exists
+  // (document-parser.test.ts covers the worker, from dist/).
+  const app = buildServer({ backend, logger: createSilentLogger(), parseWorker: null, ...deps });
   return { app, backend };
 }
 
