@@ -19,7 +19,7 @@ const restrictCore = {
       message: 'src/core is pure: no third-party runtime dependencies',
     },
     {
-      group: ['../config/*', '../runtime/*', '../http/*', '../cli/*'],
+      group: ['../config/*', '../exabgp/*', '../ledger/*', '../runtime/*', '../http/*', '../cli/*'],
       message: 'core imports only core',
     },
   ],
@@ -57,7 +57,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/main.ts', 'src/cli/**', 'src/runtime/exabgp-writer.ts'],
+    ignores: ['src/main.ts', 'src/cli/**', 'src/exabgp/io/writer.ts'],
     rules: {
       'no-restricted-properties': [
         'error',
@@ -75,8 +75,43 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../runtime/*', '../http/*', '../cli/*'],
-              message: 'config must not import runtime, http or cli',
+              group: ['../exabgp/*', '../ledger/*', '../runtime/*', '../http/*', '../cli/*'],
+              message: 'config must not import exabgp, ledger, runtime, http or cli',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // How we talk to ExaBGP: the dialects and encoders are pure; io/ holds the process I/O.
+    files: ['src/exabgp/*.ts'],
+    ignores: ['src/exabgp/io/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'src/exabgp encoders and parsers are pure' },
+            {
+              group: ['../ledger/*', '../runtime/*', '../http/*', '../cli/*', './io/*'],
+              message: 'src/exabgp encoders and parsers import only core, config and exabgp',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/exabgp/io/**/*.ts', 'src/ledger/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../http/*', '../../cli/*', '../http/*', '../cli/*'],
+              message: 'no http or cli here',
             },
           ],
         },

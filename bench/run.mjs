@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { benchSync, benchReload, loadHarness } from './lib/exabgp.mjs';
+import { benchSync, benchReload, loadHarness, setExabgpVersion } from './lib/exabgp.mjs';
 import { benchCold, benchIncremental, benchPlan } from './lib/local.mjs';
 import { median, REPO } from './lib/proc.mjs';
 import { parseSize, sizeLabel } from './lib/trees.mjs';
@@ -21,6 +21,7 @@ const USAGE = `usage: npm run bench -- [options]
   --runs N            repetitions, medians reported (default 3)
   --edits N           one-route edits per incremental measurement (default 5)
   --exabgp-sizes LIST initial sync sizes with ExaBGP (default 10k,100k)
+  --exabgp-versions LIST  ExaBGP versions to measure, side by side (default 4.2,5.0)
   --quick             sizes 10k,100k; files 1,1000; runs 1; edits 3; exabgp 10k only`;
 
 const { values } = parseArgs({
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     edits: { type: 'string' },
     'exabgp-sizes': { type: 'string' },
+    'exabgp-versions': { type: 'string' },
     quick: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -50,6 +52,7 @@ const fileCounts = list(values.files, quick ? '1,1000' : '1,100,1000').map(Numbe
 const runs = Number(values.runs ?? (quick ? 1 : 3));
 const edits = Number(values.edits ?? (quick ? 3 : 5));
 const exabgpSizes = list(values['exabgp-sizes'], quick ? '10k' : '10k,100k').map(parseSize);
+const exabgpVersions = list(values['exabgp-versions'], '4.2,5.0');
 
 const OUT = join(REPO, 'bench', 'out');
 mkdirSync(OUT, { recursive: true });
@@ -199,21 +202,22 @@ if (parts.includes('throughput')) {
   );
 }
 
-async function exabgpPart() {
+async function exabgpPart(version) {
   let h;
   try {
     h = await loadHarness(OUT);
-    const bins = h.binaries.checkBinaries();
+    const bins = h.binaries.checkBinaries({ version });
     if (!bins.ok) throw new Error(bins.reason);
+    setExabgpVersion(version);
   } catch (err) {
-    log(`exabgp part skipped: ${err.message}`);
-    results.exabgp.push({ skipped: err.message });
+    log(`exabgp ${version} part skipped: ${err.message}`);
+    results.exabgp.push({ version, skipped: err.message });
     return;
   }
   const add = async (what, fn) => {
-    log(`exabgp ${what}`);
+    log(`exabgp ${version} ${what}`);
     try {
-      results.exabgp.push(await fn());
+      results.exabgp.push({ version, ...(await fn()) });
     } catch (err) {
       log(`  failed: ${err.message}`);
       results.exabgp.push({ failed: `${what}: ${err.message}` });
@@ -234,7 +238,7 @@ async function exabgpPart() {
           groupUpdates: true,
           edits: who === 'reconciler' && i === 0 ? edits : 0,
         };
-        log(`exabgp ${sizeLabel(n)} ${who} speed 0.1 (run ${i + 1}/${runs})`);
+        log(`exabgp ${version} ${sizeLabel(n)} ${who} speed 0.1 (run ${i + 1}/${runs})`);
         try {
           samples[who].push(await benchSync(h, OUT, tree, opts));
         } catch (err) {
@@ -246,6 +250,7 @@ async function exabgpPart() {
       if (list.length === 0) continue;
       const pick = (k) => median(list.map((r) => r[k]));
       results.exabgp.push({
+        version,
         ...list[0],
         runs: list.length,
         seconds: pick('seconds'),
@@ -292,9 +297,13 @@ async function exabgpPart() {
       benchReload(h, tree, { speed: 0.1, groupUpdates: true, edits: big ? 1 : 3 }),
     );
   }
+}
+
+function exabgpTable() {
   const rows = results.exabgp
     .filter((r) => r.n !== undefined)
     .map((r) => [
+      r.version,
       sizeLabel(r.n - 1),
       r.label ?? r.who + (r.bulkSize ? ` ${r.bulkSize}/line` : ''),
       r.runs ?? 1,
@@ -307,8 +316,9 @@ async function exabgpPart() {
       r.editUpdates ? r.editUpdates.join(',') : '',
     ]);
   table(
-    'ExaBGP 4.2 -> BIRD 2 on loopback: initial sync until the peer holds every route; one-route edit',
+    'ExaBGP -> BIRD 2 on loopback: initial sync until the peer holds every route; one-route edit',
     [
+      'exabgp',
       'routes',
       'feeder',
       'runs',
@@ -324,7 +334,10 @@ async function exabgpPart() {
   );
 }
 
-if (parts.includes('exabgp')) await exabgpPart();
+if (parts.includes('exabgp')) {
+  for (const version of exabgpVersions) await exabgpPart(version);
+  exabgpTable();
+}
 
 results.loadAtEnd = loadavg().map((l) => +l.toFixed(2));
 results.minutes = +((Date.now() - started) / 60000).toFixed(1);
@@ -332,6 +345,7 @@ save();
 results.versions = Object.fromEntries(
   [
     ['exabgp', ['exabgp', '--version']],
+    ['exabgp5', [process.env.EXABGP5 ?? '/opt/exabgp-5.0.13/bin/exabgp', 'version']],
     ['bird', ['bird', '--version']],
     ['kernel', ['uname', '-r']],
   ].map(([name, [cmd, ...args]]) => {

@@ -1,4 +1,4 @@
-// Part 5: a real ExaBGP 4.2 and BIRD 2 on loopback, built from the e2e harness (compiled into
+// Part 5: a real ExaBGP (4.2 or 5.0, setExabgpVersion) and BIRD 2 on loopback, built from the e2e harness (compiled into
 // bench/out/harness): initial sync through our `run`, a naive one-line-per-prefix feeder and a bulk
 // feeder; one-route edits through `run`; the same edit by ExaBGP's own reload (SIGUSR1).
 import { spawnSync } from 'node:child_process';
@@ -24,6 +24,12 @@ const PEER = {
   port: 12_000 + SLOT * 10,
 };
 const ASN = 65000;
+let VERSION = '4.2';
+
+/** Which ExaBGP the following measurements run against: '4.2' or '5.0'. */
+export function setExabgpVersion(version) {
+  VERSION = version;
+}
 const FEEDER = new URL('./feeder.mjs', import.meta.url).pathname;
 
 /** Compile the e2e harness (TypeScript) to plain JS once per bench run; returns its modules. */
@@ -121,7 +127,7 @@ function exabgpFiles(h, dir, { processRun, speed, groupUpdates, staticRoutes }) 
 }
 
 async function startPair(h, dir, exabgpOptions) {
-  const bins = h.binaries.checkBinaries();
+  const bins = h.binaries.checkBinaries({ version: VERSION });
   if (!bins.ok) throw new Error(bins.reason);
   const bird = await h.bird.startBird({
     dir,
@@ -134,15 +140,17 @@ async function startPair(h, dir, exabgpOptions) {
   });
   exabgpFiles(h, dir, exabgpOptions);
   const startedAt = performance.now();
-  const exabgp = h.processes.spawnDaemon(
-    bins.binaries.exabgp,
-    ['--env', join(dir, 'exabgp.env'), join(dir, 'exabgp.conf')],
-    {
-      logFile: join(dir, 'exabgp.log'),
-      cwd: dir,
-      expect: join(dir, 'exabgp.conf'),
-    },
+  const command = h.exabgp.exabgpCommand(
+    VERSION,
+    join(dir, 'exabgp.env'),
+    join(dir, 'exabgp.conf'),
   );
+  const exabgp = h.processes.spawnDaemon(bins.binaries.exabgp, command.args, {
+    logFile: join(dir, 'exabgp.log'),
+    cwd: dir,
+    env: command.env,
+    expect: join(dir, 'exabgp.conf'),
+  });
   const stop = async () => {
     await exabgp.stop('SIGTERM', 10_000);
     await bird.stop();

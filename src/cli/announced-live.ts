@@ -5,7 +5,7 @@ import type { Result } from '../core/diagnostic.js';
 import type { RouteKey, RouteSet } from '../core/route.js';
 import { ReconcilerError, isReconcilerError } from '../errors.js';
 import { mergeSources, parseRouteDocument } from '../config/load-routes.js';
-import { readLedgerSnapshot } from '../runtime/ledger-snapshot.js';
+import { readLedgerSnapshot } from '../ledger/snapshot.js';
 
 const FETCH_TIMEOUT_MS = 30_000;
 const MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;

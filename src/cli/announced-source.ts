@@ -9,7 +9,7 @@ import type { RouteSet } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
 import { isRouteFileName, mergeSources, parseRouteDocument } from '../config/load-routes.js';
 import type { SourceResult } from '../config/load-routes.js';
-import { parseAdjRibDump } from '../config/dump.js';
+import { parseAdjRibDump } from '../exabgp/adj-rib.js';
 
 const exec = promisify(execFile);
 const MAX_GIT_OUTPUT = 1024 * 1024 * 1024;

@@ -7,7 +7,7 @@ import { diffRoutes } from '../core/diff.js';
 import { isEmptyPlan } from '../core/plan.js';
 import { DEFAULT_GUARD_POLICY, evaluateGuard, parseGuardLimit } from '../core/guard.js';
 import type { GuardPolicy } from '../core/guard.js';
-import { encodePlanText } from '../core/exabgp.js';
+import { encodePlanText } from '../exabgp/encode.js';
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../core/render.js';
 import { isReconcilerError } from '../errors.js';
 import { loadRouteDir } from '../config/load-routes.js';

@@ -8,20 +8,22 @@ import { buildRunSettings, type RunSettings } from '../config/settings.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
 import { systemClock } from '../runtime/clock.js';
 import { DesiredState } from '../runtime/desired-state.js';
-import { startExabgpReader } from '../runtime/exabgp-reader.js';
-import { ExabgpWriter } from '../runtime/exabgp-writer.js';
+import { startExabgpReader } from '../exabgp/io/reader.js';
+import { ExabgpWriter } from '../exabgp/io/writer.js';
 import {
   findExabgpAncestor,
   identifyProcess,
   sameInstance,
   type InstanceIdentity,
-} from '../runtime/instance.js';
-import { Ledger, LEDGER_SCHEMA_VERSION } from '../runtime/ledger.js';
+} from '../exabgp/io/instance.js';
+import { Ledger, LEDGER_SCHEMA_VERSION } from '../ledger/ledger.js';
 import { createLogger, LogField, type Logger } from '../runtime/logger.js';
 import { Reconciler } from '../runtime/reconciler.js';
 import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime/shutdown.js';
 import { createVerifier } from '../runtime/verifier.js';
-import { dispatchExabgpMessage } from '../runtime/dispatch.js';
+import { dispatchExabgpMessage, type DispatchParts } from '../runtime/dispatch.js';
+import { DEFAULT_DIALECT, DIALECTS, dialectForVersion, type Dialect } from '../exabgp/dialect.js';
+import { runHandshake, type HandshakeResult } from '../exabgp/io/handshake.js';
 import { startRouteWatcher } from '../runtime/watcher.js';
 import type { HttpServerHandle } from '../http/listen.js';
 
@@ -48,6 +50,9 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --withdraw-on-exit       on SIGTERM/SIGINT withdraw every announced route first
   --exit-timeout DUR       bound on the exit sequence                       [5s]
   --exabgp-pid PID         ExaBGP instance identity (default: nearest ExaBGP ancestor)
+  --exabgp-version auto|4.2|5.0
+                           the command dialect; auto asks ExaBGP (\`version\`) at start-up,
+                           and assumes 4.2 when nothing answers (acks off)  [auto]
   --log-level LEVEL        trace, debug, info, warn, error                  [info]
   --log-format json|pretty                                                  [json]
   --listen HOST:PORT|none  HTTP API address; non-loopback needs --token-file [127.0.0.1:5000]
@@ -77,6 +82,7 @@ const OPTIONS = {
   'withdraw-on-exit': { type: 'boolean' },
   'exit-timeout': { type: 'string' },
   'exabgp-pid': { type: 'string' },
+  'exabgp-version': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
   listen: { type: 'string' },
@@ -148,6 +154,60 @@ function lookupInstance(settings: RunSettings): InstanceIdentity | undefined {
   return found;
 }
 
+/** How far the ledger can be trusted for the ExaBGP we run under (design.md §5). */
+type LedgerTrust = 'same instance' | 'new instance' | 'uncertain';
+
+/**
+ * Same identified instance: trust the ledger. Another identified instance over a ledger that
+ * recorded one: ExaBGP restarted, its RIB is empty. Anything else (an instance we cannot
+ * identify, or a ledger holding routes without one): re-assert every key.
+ */
+function decideTrust(ledger: Ledger, instance: InstanceIdentity | null): LedgerTrust {
+  const recorded = ledger.getInstance();
+  if (instance !== null && sameInstance(recorded, instance)) return 'same instance';
+  const empty = ledger.announced.size === 0 && ledger.pending.size === 0;
+  if (instance !== null && (recorded !== null || empty)) return 'new instance';
+  return 'uncertain';
+}
+
+const TRUST_MESSAGE: Record<LedgerTrust, string> = {
+  'same instance': 'same exabgp instance as the ledger: applying only the diff',
+  'new instance': 'new exabgp instance: ledger reset, announcing the whole desired state',
+  uncertain:
+    'exabgp instance not identified: keeping the ledger and re-asserting every route (desired ones announced, the rest withdrawn)',
+};
+
+/** The dialect to speak: the flag, else what `version` answered, else the default. */
+function chooseDialect(
+  settings: RunSettings,
+  answered: HandshakeResult | undefined,
+  logger: Logger,
+): Dialect {
+  const version = answered?.version;
+  const detected = version === undefined ? undefined : dialectForVersion(version);
+  if (settings.exabgpVersion !== 'auto') {
+    if (detected !== undefined && detected.name !== settings.exabgpVersion)
+      logger.warn(
+        { exabgp_version: version?.text, dialect: settings.exabgpVersion },
+        'exabgp answered another version than --exabgp-version; using the flag',
+      );
+    return DIALECTS[settings.exabgpVersion];
+  }
+  if (detected === undefined) {
+    logger.warn(
+      { dialect: DEFAULT_DIALECT },
+      `exabgp did not tell its version (acks off or no answer): assuming ${DEFAULT_DIALECT}; set --exabgp-version`,
+    );
+    return DIALECTS[DEFAULT_DIALECT];
+  }
+  if (!detected.exact)
+    logger.warn(
+      { exabgp_version: version?.text, dialect: detected.name },
+      'exabgp version not measured by this release: speaking the nearest dialect',
+    );
+  return DIALECTS[detected.name];
+}
+
 async function runSession(
   io: RunIo,
   settings: RunSettings,
@@ -170,19 +230,43 @@ async function runSession(
     },
     clock,
   );
-  const trusted = instance !== null && sameInstance(ledger.getInstance(), instance);
-  if (!trusted) ledger.resetForInstance(instance);
+  let stop: (reason: StopReason) => void = () => undefined;
+  const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
+  let parts: DispatchParts = { writer, reconciler: undefined, verifier: undefined, logger, stop };
+  const stopReader = startExabgpReader(io.stdin, {
+    onMessage: (m) => dispatchExabgpMessage(m, parts),
+    onEnd: () => stop('stdin closed'),
+  });
+  io.stdout.on('error', () => stop('stdout closed'));
+  // Before any route: end a predecessor's partial line, learn the version, and drop every answer
+  // still owed to a dead predecessor. Not in a terminal, where the lines are for a human.
+  let answered: HandshakeResult | undefined;
+  if (ack || !isTty(io.stdin)) {
+    answered = await runHandshake(writer, clock, Math.min(10_000, settings.ackTimeoutMs));
+    logger.info(
+      {
+        outcome: answered.outcome,
+        exabgp_version: answered.version?.text,
+        dropped_answers: answered.dropped,
+      },
+      'exabgp handshake',
+    );
+  }
+  const dialect = chooseDialect(settings, answered, logger);
+  const trust = decideTrust(ledger, instance);
+  if (trust === 'new instance') ledger.resetForInstance(instance);
+  const uncertain = trust === 'uncertain' ? ledger.markAllUncertain(instance) : 0;
   logger.info(
     {
       [LogField.instance]: instance,
       ledger: ledger.path,
-      trusted,
+      trust,
+      ...(trust === 'uncertain' ? { reasserted: uncertain } : {}),
       ack,
+      dialect: dialect.name,
       routes: settings.routesDir,
     },
-    trusted
-      ? 'same exabgp instance as the ledger: applying only the diff'
-      : 'new exabgp instance: ledger reset, announcing the whole desired state',
+    TRUST_MESSAGE[trust],
   );
   const desired = new DesiredState(
     new RouteDirLoader(settings.routesDir),
@@ -190,7 +274,7 @@ async function runSession(
     // Read (and decoded) only if the route files are invalid at start-up.
     () => ledger.loadDesiredSources(),
   );
-  const verifier = createVerifier(settings, ack, { logger, clock, ledger, writer });
+  const verifier = createVerifier(settings, ack, { logger, clock, ledger, writer, dialect });
   const reconciler = new Reconciler(
     {
       logger,
@@ -199,7 +283,8 @@ async function runSession(
       writer,
       desired,
       instance,
-      ledgerTrusted: trusted,
+      ledgerTrusted: trust === 'same instance',
+      exabgp: { version: answered?.version?.text ?? null, dialect: dialect.name },
       ...(verifier === undefined ? {} : { verifier }),
     },
     {
@@ -208,8 +293,10 @@ async function runSession(
       resyncIntervalMs: settings.resyncIntervalMs,
       retryInitialMs: 1000,
       retryMaxMs: 300_000,
+      encode: { dialect },
     },
   );
+  parts = { ...parts, reconciler, verifier };
   let http: HttpServerHandle | null = null;
   try {
     if (settings.listen !== 'none') {
@@ -224,15 +311,9 @@ async function runSession(
     // A bad --listen, or a non-loopback one without a readable --token-file: refuse to start.
     logger.fatal({ [LogField.code]: codeOf(err), [LogField.err]: err }, messageOf(err));
     await reconciler.stop();
+    stopReader();
     return fatal(io, undefined, instance ?? undefined);
   }
-  let stop: (reason: StopReason) => void = () => undefined;
-  const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
-  const stopReader = startExabgpReader(io.stdin, {
-    onMessage: (m) => dispatchExabgpMessage(m, { writer, reconciler, verifier, logger, stop }),
-    onEnd: () => stop('stdin closed'),
-  });
-  io.stdout.on('error', () => stop('stdout closed'));
   const watcher = startRouteWatcher({
     dir: settings.routesDir,
     debounceMs: settings.debounceMs,
@@ -246,11 +327,6 @@ async function runSession(
   process.on('SIGHUP', onHup);
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
-  if (trusted && settings.exabgpPid === null && ack) {
-    // Respawned under the same ExaBGP: a predecessor killed mid-line may have left a fragment.
-    const outcome = await writer.terminatePartialLine(2000).catch(() => 'closed');
-    logger.debug({ outcome }, 'ended any partial line left by a previous process');
-  }
   reconciler.trigger('start-up');
   // The first load may run before the watcher's initial scan ends; an edit made in between would
   // otherwise wait for the resync timer. Once the watcher is live, recompute once more (cheap: the
@@ -262,7 +338,12 @@ async function runSession(
   const reason = await stopped;
   logger.info({ [LogField.reason]: reason }, 'stopping');
   try {
-    await shutdownSequence(reason, settings, { writer, reconciler, logger, clock });
+    await shutdownSequence(reason, exitOptions(settings, dialect, logger), {
+      writer,
+      reconciler,
+      logger,
+      clock,
+    });
   } finally {
     process.off('SIGHUP', onHup);
     process.off('SIGTERM', onTerm);
@@ -276,6 +357,22 @@ async function runSession(
     'stopped; ledger flushed',
   );
   return 0;
+}
+
+/**
+ * ExaBGP 5.0 SIGKILLs a helper 2 s after SIGTERM (exabgp5.md §4): each of the two exit steps then
+ * gets at most 700 ms, so the ledger is flushed before the kill. Lines unanswered by then stay
+ * pending and are re-asserted at the next start.
+ */
+function exitOptions(
+  settings: RunSettings,
+  dialect: Dialect,
+  logger: Logger,
+): { exitTimeoutMs: number; withdrawOnExit: boolean } {
+  if (dialect.name !== '5.0' || settings.exitTimeoutMs <= 700)
+    return { exitTimeoutMs: settings.exitTimeoutMs, withdrawOnExit: settings.withdrawOnExit };
+  logger.debug({ exit_timeout_ms: 700 }, 'exabgp 5.0 kills helpers 2 s after SIGTERM');
+  return { exitTimeoutMs: 700, withdrawOnExit: settings.withdrawOnExit };
 }
 
 /**

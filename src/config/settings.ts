@@ -20,6 +20,8 @@ export interface RunSettings {
   readonly withdrawOnExit: boolean;
   readonly exitTimeoutMs: number;
   readonly exabgpPid: number | null;
+  /** `--exabgp-version`: the dialect to speak; `auto` asks ExaBGP (`version`) at start-up. */
+  readonly exabgpVersion: 'auto' | '4.2' | '5.0';
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   readonly logFormat: 'json' | 'pretty';
   /** `--listen`: HOST:PORT, [V6]:PORT or `none`; parsed and checked by the HTTP layer. */
@@ -121,6 +123,11 @@ export function buildRunSettings(
     withdrawOnExit: bool('withdraw-on-exit'),
     exitTimeoutMs: parseDuration(str('exit-timeout') ?? '5s', 'exit-timeout'),
     exabgpPid: pid === undefined ? null : parseCount(pid, 'exabgp-pid', 1),
+    exabgpVersion: parseChoice(str('exabgp-version') ?? 'auto', 'exabgp-version', [
+      'auto',
+      '4.2',
+      '5.0',
+    ] as const),
     logLevel: parseChoice(str('log-level') ?? 'info', 'log-level', [
       'trace',
       'debug',

@@ -4,7 +4,7 @@
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { parseRouteCommand } from '../config/command.js';
+import { parseRouteCommand } from '../exabgp/command.js';
 import { makeRoute, routeKey } from '../core/route.js';
 import type { Route } from '../core/route.js';
 import { editApiSource } from './api-source.js';

@@ -4,12 +4,12 @@
 import type { Route, RouteKey } from '../core/route.js';
 import { routeKey } from '../core/route.js';
 import type { Clock, TimerHandle } from './clock.js';
-import type { AckOutcome, ExabgpWriter } from './exabgp-writer.js';
-import type { CommitKind, Ledger, PendingMark, SettleOp } from './ledger.js';
+import type { AckOutcome, ExabgpWriter } from '../exabgp/io/writer.js';
+import type { CommitKind, Ledger, PendingMark, SettleOp } from '../ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { LogField } from './logger.js';
 
-/** Structurally a core/exabgp.ts CommandLine. */
+/** Structurally an exabgp/encode.ts CommandLine. */
 export interface ApplyLine {
   readonly text: string;
   readonly routes: readonly Route[];

@@ -11,7 +11,7 @@ import {
   type SourceResult,
 } from '../config/load-routes.js';
 import { isReconcilerError } from '../errors.js';
-import type { StoredSource } from './ledger.js';
+import type { StoredSource } from '../ledger/ledger.js';
 import { LogField, type Logger } from './logger.js';
 
 /** Structurally config/load-routes.ts's RouteDirLoader. */

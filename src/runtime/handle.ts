@@ -97,6 +97,8 @@ export interface ReconcilerStatus {
   readonly instance: { readonly pid: number; readonly startTime: string } | null;
   /** Whether the ledger was trusted at start-up (same ExaBGP instance) or reset. */
   readonly ledgerTrusted: boolean;
+  /** What ExaBGP's `version` answered (null: no answer) and the command dialect spoken. */
+  readonly exabgp?: { readonly version: string | null; readonly dialect: string };
   readonly ackMode: 'on' | 'off';
   readonly lastReconcile: ReconcileRecord | null;
   /** Epoch milliseconds of the last reconcile that applied or had nothing to do. */

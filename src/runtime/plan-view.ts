@@ -3,12 +3,12 @@
 // `--withdraw-on-exit`. Computes only; applying is apply.ts's job.
 import { createHash } from 'node:crypto';
 import { diffRoutes, diffRoutesAt } from '../core/diff.js';
-import { encodePlan, type CommandLine, type EncodeOptions } from '../core/exabgp.js';
+import { encodePlan, type CommandLine, type EncodeOptions } from '../exabgp/encode.js';
 import { evaluateGuard, type GuardPolicy } from '../core/guard.js';
 import type { Plan } from '../core/plan.js';
 import { sortRoutesBy, type RouteKey, type RouteSet } from '../core/route.js';
 import type { PlanView } from './handle.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
 
 export const EMPTY_PLAN: Plan = {
   announce: [],

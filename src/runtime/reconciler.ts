@@ -2,7 +2,7 @@
 // state, diffs it against the ledger, guards, encodes and applies. One reconcile in flight; triggers
 // arriving meanwhile coalesce into one more run. Implements the ReconcilerHandle for the HTTP API.
 import type { Result } from '../core/diagnostic.js';
-import type { EncodeOptions } from '../core/exabgp.js';
+import type { EncodeOptions } from '../exabgp/encode.js';
 import type { GuardPolicy } from '../core/guard.js';
 import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
@@ -10,7 +10,7 @@ import { isReconcilerError } from '../errors.js';
 import { applyLines, DEFAULT_APPLY_OPTIONS, type ApplyOptions, type ApplyReport } from './apply.js';
 import type { Clock } from './clock.js';
 import { logInvalidInput, type DesiredState } from './desired-state.js';
-import type { ExabgpWriter } from './exabgp-writer.js';
+import type { ExabgpWriter } from '../exabgp/io/writer.js';
 import type {
   AnnouncedView,
   DiffScope,
@@ -21,8 +21,8 @@ import type {
   ReconcilerHandle,
   ReconcilerStatus,
 } from './handle.js';
-import type { InstanceIdentity } from './instance.js';
-import type { Ledger } from './ledger.js';
+import type { InstanceIdentity } from '../exabgp/io/instance.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { computePlan, EMPTY_PLAN, withdrawAllLines, type ComputedPlan } from './plan-view.js';
 import { LogField, type Logger } from './logger.js';
 import { isCleanRecord, StatusTracker } from './status.js';
@@ -38,6 +38,8 @@ export interface ReconcilerDeps {
   readonly instance: InstanceIdentity | null;
   /** The ledger belonged to this ExaBGP instance at start-up (not reset). */
   readonly ledgerTrusted: boolean;
+  /** What ExaBGP's `version` answered at start-up (null: no answer), and the dialect spoken. */
+  readonly exabgp?: { readonly version: string | null; readonly dialect: string };
   /** `--verify`: checked after the first clean reconcile, then every `options.intervalMs`. */
   readonly verifier?: AdjRibVerifier;
 }

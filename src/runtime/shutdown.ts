@@ -3,8 +3,8 @@
 // Routes are kept by default: a restart must not flap the network.
 import type { Readable } from 'node:stream';
 import { sleep, type Clock } from './clock.js';
-import { startExabgpReader } from './exabgp-reader.js';
-import type { ExabgpWriter } from './exabgp-writer.js';
+import { startExabgpReader } from '../exabgp/io/reader.js';
+import type { ExabgpWriter } from '../exabgp/io/writer.js';
 import type { Logger } from './logger.js';
 import type { Reconciler } from './reconciler.js';
 

@@ -5,7 +5,7 @@ import { summarizePlan, type Plan } from '../core/plan.js';
 import type { ApplyReport } from './apply.js';
 import type { Clock } from './clock.js';
 import type { DesiredState } from './desired-state.js';
-import type { ExabgpWriter } from './exabgp-writer.js';
+import type { ExabgpWriter } from '../exabgp/io/writer.js';
 import type {
   AckError,
   DiffScope,
@@ -15,8 +15,8 @@ import type {
   ReconcileRecord,
   ReconcilerStatus,
 } from './handle.js';
-import type { InstanceIdentity } from './instance.js';
-import type { Ledger } from './ledger.js';
+import type { InstanceIdentity } from '../exabgp/io/instance.js';
+import type { Ledger } from '../ledger/ledger.js';
 
 const RECENT_ACK_ERRORS = 20;
 
@@ -25,6 +25,7 @@ export interface StatusDeps {
   readonly ledger: Ledger;
   readonly instance: InstanceIdentity | null;
   readonly ledgerTrusted: boolean;
+  readonly exabgp?: { readonly version: string | null; readonly dialect: string };
 }
 
 /** A reconcile after which ExaBGP should hold what the ledger says (every line answered `done`). */
@@ -127,6 +128,7 @@ export class StatusTracker {
       ...(readyReason === undefined ? {} : { readyReason }),
       instance: instance === null ? null : { pid: instance.pid, startTime: instance.startTime },
       ledgerTrusted: this.deps.ledgerTrusted,
+      exabgp: this.deps.exabgp ?? { version: null, dialect: '4.2' },
       ackMode: writer.ackEnabled ? 'on' : 'off',
       lastReconcile: this.last,
       lastSuccessAt: this.lastSuccessAt,

@@ -3,7 +3,8 @@
 // (core/verify.ts) and records the repairs in the ledger; the caller then reconciles. The caller
 // runs it only with acks on and the writer idle (exabgp-api.md §5: the output ends with `done`).
 // ExaBGP's dump also holds config `static` routes: on a neighbor bound to us they are `extra`.
-import { parseAdjRibDump } from '../config/dump.js';
+import { parseAdjRibDump } from '../exabgp/adj-rib.js';
+import type { Dialect } from '../exabgp/dialect.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import type { RouteSet } from '../core/route.js';
 import {
@@ -14,14 +15,16 @@ import {
   type DriftKind,
 } from '../core/verify.js';
 import type { Clock } from './clock.js';
-import type { AckOutcome, ExabgpWriter } from './exabgp-writer.js';
+import type { AckOutcome, ExabgpWriter } from '../exabgp/io/writer.js';
 import type { VerifyStatus } from './handle.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { LogField, type Logger } from './logger.js';
 
 export const SHOW_ADJ_RIB_OUT = 'show adj-rib out extensive';
 
 export interface VerifierDeps {
+  /** The ExaBGP version's `show adj-rib out extensive` spelling (default 4.2). */
+  readonly dialect?: Dialect;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly ledger: Ledger;
@@ -107,7 +110,10 @@ export class AdjRibVerifier {
       log.warn({ [LogField.code]: 'E_VERIFY' }, `verify failed: ${error}`);
       return this.finish(at, { outcome: 'failed', error });
     }
-    const dump = parseAdjRibDump(text, 'exabgp', { targets: 'per-neighbor' });
+    const dump = parseAdjRibDump(text, 'exabgp', {
+      targets: 'per-neighbor',
+      ...(this.deps.dialect === undefined ? {} : { dialect: this.deps.dialect }),
+    });
     if (!dump.ok) {
       const diagnostics = dump.diagnostics.slice(0, this.options.sampleSize).map(formatDiagnostic);
       const error = `cannot read exabgp's adj-rib-out (${dump.diagnostics.length} problems)`;

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isValidExabgpLine } from '../helpers/exabgp-grammar.js';
+import { HANDSHAKE_LINES, isValidExabgpLine } from '../helpers/exabgp-grammar.js';
 import { MAIN, runCli } from '../helpers/spawn-cli.js';
 
 const dirs: string[] = [];
@@ -24,7 +24,10 @@ const FILE = `routes:
 
 interface Player {
   readonly child: ChildProcessWithoutNullStreams;
+  /** Route commands (and --verify's show), in order. */
   readonly lines: string[];
+  /** The start-up handshake lines, answered as ExaBGP 4.2.21 does. */
+  readonly control: string[];
   readonly stderrLines: string[];
   readonly exited: Promise<number | null>;
   answer: boolean;
@@ -39,6 +42,14 @@ function workspace(): { root: string; routes: string } {
   mkdirSync(routes);
   writeFileSync(join(routes, 'a.yaml'), FILE);
   return { root, routes };
+}
+
+/** ExaBGP 4.2.21's answers to the handshake: flush not understood, version, barrier output. */
+function exabgpAnswer(line: string): string {
+  if (line === 'version') return 'exabgp 4.2.21\ndone\n';
+  if (line === 'show neighbor summary')
+    return 'Peer            AS        up/down state       |     #sent     #recvd\ndone\n';
+  return 'error\n';
 }
 
 /** Start `run` and answer `done` to every line, as ExaBGP does with exabgp.api.ack=true. */
@@ -62,6 +73,7 @@ function play(root: string, extra: readonly string[] = []): Player {
   const player: Player = {
     child,
     lines: [],
+    control: [],
     stderrLines: [],
     answer: true,
     output: () => [],
@@ -73,6 +85,11 @@ function play(root: string, extra: readonly string[] = []): Player {
     const parts = out.split('\n');
     out = parts.pop() ?? '';
     for (const line of parts) {
+      if (HANDSHAKE_LINES.includes(line)) {
+        player.control.push(line);
+        if (child.stdin.writable) child.stdin.write(exabgpAnswer(line));
+        continue;
+      }
       player.lines.push(line);
       if (!player.answer || !child.stdin.writable) continue;
       for (const o of player.output(line)) child.stdin.write(`${o}\n`);
@@ -130,7 +147,7 @@ describe('exabgp-reconciler run', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.lines.slice(2)).toEqual([
-      'withdraw attributes nlri 10.0.0.0/24 10.1.0.0/24 10.1.1.0/24',
+      'withdraw attributes next-hop 0.0.0.0 nlri 10.0.0.0/24 10.1.0.0/24 10.1.1.0/24',
     ]);
     expectCleanStreams(p);
   });
@@ -175,6 +192,30 @@ describe('exabgp-reconciler run', () => {
     await waitFor(() => expect(second.lines).toHaveLength(2));
     second.child.stdin.end();
     expect(await second.exited).toBe(0);
+  });
+
+  it('withdraws a route removed while it was down when the ExaBGP instance cannot be identified', async () => {
+    // Neither an empty RIB nor a trusted ledger: the removed routes may still be announced at the
+    // peer (the stale-route failure), so every ledger key is re-asserted.
+    const { root, routes } = workspace();
+    const first = play(root);
+    await waitFor(() => expect(first.lines).toHaveLength(2));
+    first.child.stdin.end();
+    await first.exited;
+    writeFileSync(join(routes, 'a.yaml'), FILE.replace(/ {2}- prefixes[\s\S]*$/, ''));
+    const second = play(root);
+    await waitFor(() => expect(second.lines).toHaveLength(2));
+    expect(second.lines).toEqual([
+      'announce route 10.0.0.0/24 next-hop 192.0.2.1',
+      'withdraw attributes next-hop 0.0.0.0 nlri 10.1.0.0/24 10.1.1.0/24',
+    ]);
+    expect(second.control).toEqual([' nlri-poison', 'version', 'show neighbor summary']);
+    await waitFor(() =>
+      expect(second.stderrLines.join('\n')).toContain('re-asserting every route'),
+    );
+    second.child.stdin.end();
+    expect(await second.exited).toBe(0);
+    expectCleanStreams(second);
   });
 
   it('waits for ExaBGP instead of exiting when the state directory is unusable under ExaBGP', async () => {

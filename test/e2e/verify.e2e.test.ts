@@ -3,9 +3,9 @@
 // diff sees nothing to do); `--verify` reads `show adj-rib out extensive` from the real ExaBGP,
 // finds missing, different and extra routes, and repairs them.
 import { expect, it } from 'vitest';
-import { parseRouteCommand } from '../../src/config/command.js';
+import { parseRouteCommand } from '../../src/exabgp/command.js';
 import { routeKey, type Route } from '../../src/core/route.js';
-import { Ledger } from '../../src/runtime/ledger.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { baseRunArgs } from './harness/binaries.js';
 import { isAlive, signalPid, waitFor } from './harness/processes.js';
 import { slotPeers, type RigPeer } from './harness/rig.js';

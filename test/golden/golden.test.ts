@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diffRoutes } from '../../src/core/diff.js';
-import { encodePlanText } from '../../src/core/exabgp.js';
+import { encodePlanText } from '../../src/exabgp/encode.js';
 import { DEFAULT_GUARD_POLICY, evaluateGuard, parseGuardLimit } from '../../src/core/guard.js';
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../src/core/render.js';
 import { assertValidExabgpLine } from '../helpers/exabgp-grammar.js';

@@ -1,6 +1,16 @@
-// A strict checker (and parser) for the ExaBGP 4.2 route commands the reconciler may emit
-// (exabgp-api.md §2-3): `[neighbor IP ]announce|withdraw route|attributes ...`, ASCII only.
+// A strict checker (and parser) for the ExaBGP route commands the reconciler may emit, per dialect
+// (exabgp-api.md §2-3, exabgp5.md §2): `[neighbor IP ]announce|withdraw route|attributes ...`,
+// ASCII only, replaying each version's substring dispatch and as-path rules.
 import { isIPv4, isIPv6 } from 'node:net';
+
+export type GrammarDialect = '4.2' | '5.0';
+
+/** The start-up handshake `run` writes before any route command (respawn flush, version, barrier). */
+export const HANDSHAKE_LINES: readonly string[] = [
+  ' nlri-poison',
+  'version',
+  'show neighbor summary',
+];
 
 export interface ParsedLine {
   readonly neighbor?: string;
@@ -16,6 +26,18 @@ export interface ParsedLine {
   /** Attribute tokens other than rd and path-information, joined by one space. */
   readonly value: string;
 }
+
+/** ExaBGP 5.0.13 adds these words (exabgp5.md §2.1); dispatch order is reverse alphabetical. */
+const COMMANDS_5_0_EXTRA = [
+  'withdraw ipv6',
+  'withdraw ipv4',
+  'withdraw attribute',
+  'silence-ack',
+  'enable-ack',
+  'disable-ack',
+  'announce ipv6',
+  'announce ipv4',
+];
 
 /** ExaBGP 4.2.21's text commands; dispatch tries them in reverse alphabetical order by substring. */
 const COMMANDS = [
@@ -121,6 +143,20 @@ function readList(tokens: string[], i: number, ok: (t: string) => boolean): numb
   return tokens[j] === ']' && j > i + 1 ? j + 1 : -1;
 }
 
+/** 5.0: segments one after another, `[ seq ]` then optionally `( set )`, or `( set )` alone. */
+function readAsPath50(tokens: string[], i: number): number {
+  const segment = (open: string, close: string, j: number): number => {
+    if (tokens[j] !== open) return -1;
+    let k = j + 1;
+    while (u32(tokens[k])) k += 1;
+    return tokens[k] === close && (open === '[' || k > j + 1) ? k + 1 : -1;
+  };
+  const j = segment('[', ']', i);
+  if (j < 0) return segment('(', ')', i);
+  const set = segment('(', ')', j);
+  return set < 0 ? j : set;
+}
+
 function readAsPath(tokens: string[], i: number): number {
   if (tokens[i] !== '[') return u32(tokens[i]) ? i + 1 : -1;
   let j = i + 1;
@@ -169,12 +205,17 @@ interface Attrs {
   readonly next: number;
 }
 
-function readAttributes(tokens: string[], start: number, stop: string | undefined): Attrs | string {
+function readAttributes(
+  tokens: string[],
+  start: number,
+  stop: string | undefined,
+  dialect: GrammarDialect,
+): Attrs | string {
   const seen = new Map<string, string[]>();
   let i = start;
   while (i < tokens.length && tokens[i] !== stop) {
     const keyword = tokens[i] ?? '';
-    const reader = ATTRIBUTES[keyword];
+    const reader = keyword === 'as-path' && dialect === '5.0' ? readAsPath50 : ATTRIBUTES[keyword];
     if (reader === undefined) return `unknown attribute keyword "${keyword}"`;
     if (seen.has(keyword)) return `repeated attribute "${keyword}"`;
     const end = reader(tokens, i + 1);
@@ -185,13 +226,20 @@ function readAttributes(tokens: string[], start: number, stop: string | undefine
   return { seen, next: i };
 }
 
-function dispatchesTo(line: string): string | undefined {
-  return COMMANDS.find((n) => n === line || line.endsWith(` ${n}`) || line.includes(`${n} `));
+function dispatchesTo(line: string, dialect: GrammarDialect): string | undefined {
+  const names =
+    dialect === '5.0' ? [...COMMANDS, ...COMMANDS_5_0_EXTRA].sort().reverse() : COMMANDS;
+  return names.find((n) => n === line || line.endsWith(` ${n}`) || line.includes(`${n} `));
 }
 
-/** Parse a line as ExaBGP 4.2 would, or return why it is not a valid reconciler command. */
-export function parseExabgpLine(line: string): ParsedLine | string {
+/** Parse a line as ExaBGP (4.2 by default) would, or return why it is not a valid reconciler command. */
+export function parseExabgpLine(
+  line: string,
+  dialect: GrammarDialect = '4.2',
+): ParsedLine | string {
   if (!/^[ -~]+$/.test(line)) return 'not printable ASCII on one line';
+  // 5.0.13 reads any standalone `json` token as a JSON request; outside `show` it kills ExaBGP.
+  if (line.split(' ').includes('json')) return 'a standalone json token';
   if (/[#;{}]| {2}|^ | $|[A-KM-Z]|(?<!\d)L/.test(line))
     return 'forbidden character, case or spacing';
   const tokens = line.split(' ');
@@ -209,12 +257,14 @@ export function parseExabgpLine(line: string): ParsedLine | string {
   ) {
     return 'not an announce/withdraw route/attributes command';
   }
-  if (dispatchesTo(line) !== `${action} ${form}`) return `dispatches to "${dispatchesTo(line)}"`;
+  const to = dispatchesTo(line, dialect);
+  if (to !== `${action} ${form}`) return `dispatches to "${to}"`;
   const prefixes = form === 'route' ? [tokens[i + 2] ?? ''] : [];
   const attrs = readAttributes(
     tokens,
     form === 'route' ? i + 3 : i + 2,
     form === 'route' ? undefined : 'nlri',
+    dialect,
   );
   if (typeof attrs === 'string') return attrs;
   if (form === 'attributes') prefixes.push(...tokens.slice(attrs.next + 1));
@@ -227,6 +277,8 @@ export function parseExabgpLine(line: string): ParsedLine | string {
     return 'path-information in a bulk line';
   const nextHop = seen.get('next-hop')?.[0];
   if (action === 'announce' && nextHop === undefined) return 'announce without next-hop';
+  // Without a next-hop, a bulk withdraw resets the BGP session (4.2.21: IPv4, 5.0.13: IPv6).
+  if (form === 'attributes' && nextHop === undefined) return 'bulk withdraw without next-hop';
   if (nextHop !== undefined && nextHop !== 'self' && nextHop.includes(':') !== (afi === 'ipv6')) {
     return 'next-hop of the wrong family';
   }
@@ -249,12 +301,17 @@ export function parseExabgpLine(line: string): ParsedLine | string {
   };
 }
 
-export function isValidExabgpLine(line: string): boolean {
-  return typeof parseExabgpLine(line) !== 'string';
+export function isValidExabgpLine(line: string, dialect: GrammarDialect = '4.2'): boolean {
+  return typeof parseExabgpLine(line, dialect) !== 'string';
 }
 
-export function assertValidExabgpLine(line: string): ParsedLine {
-  const parsed = parseExabgpLine(line);
+/** A route command, or one of the start-up handshake lines `run` writes first. */
+export function isReconcilerLine(line: string, dialect: GrammarDialect = '4.2'): boolean {
+  return HANDSHAKE_LINES.includes(line) || isValidExabgpLine(line, dialect);
+}
+
+export function assertValidExabgpLine(line: string, dialect: GrammarDialect = '4.2'): ParsedLine {
+  const parsed = parseExabgpLine(line, dialect);
   if (typeof parsed === 'string')
     throw new Error(`invalid ExaBGP line (${parsed}): ${JSON.stringify(line)}`);
   return parsed;

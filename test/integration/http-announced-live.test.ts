@@ -11,7 +11,7 @@ import {
 } from '../../src/cli/announced-live.js';
 import { routeKey, type Route } from '../../src/core/route.js';
 import { startHttpServer, type HttpServerHandle } from '../../src/http/listen.js';
-import { Ledger } from '../../src/runtime/ledger.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { createSilentLogger } from '../../src/runtime/logger.js';
 import { route } from '../helpers/routes.js';
 import { makeHarness, type Harness } from '../unit/http/server-helpers.js';

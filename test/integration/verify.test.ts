@@ -6,9 +6,9 @@ import { RouteDirLoader } from '../../src/config/load-routes.js';
 import { DEFAULT_GUARD_POLICY } from '../../src/core/guard.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { DesiredState } from '../../src/runtime/desired-state.js';
-import { startExabgpReader } from '../../src/runtime/exabgp-reader.js';
-import { ExabgpWriter } from '../../src/runtime/exabgp-writer.js';
-import { Ledger } from '../../src/runtime/ledger.js';
+import { startExabgpReader } from '../../src/exabgp/io/reader.js';
+import { ExabgpWriter } from '../../src/exabgp/io/writer.js';
+import { Ledger } from '../../src/ledger/ledger.js';
 import { createSilentLogger } from '../../src/runtime/logger.js';
 import { Reconciler } from '../../src/runtime/reconciler.js';
 import {

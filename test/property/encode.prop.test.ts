@@ -4,7 +4,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { diffRoutes } from '../../src/core/diff.js';
-import { encodePlan, type CommandLine, type EncodeOptions } from '../../src/core/exabgp.js';
+import { encodePlan, type CommandLine, type EncodeOptions } from '../../src/exabgp/encode.js';
 import {
   ALL_NEIGHBORS,
   ribKey,
@@ -14,17 +14,33 @@ import {
   type RouteSet,
 } from '../../src/core/route.js';
 import { layeredSetArb, NEIGHBORS, routeSetArb } from '../helpers/arbitraries.js';
-import { assertValidExabgpLine } from '../helpers/exabgp-grammar.js';
+import { assertValidExabgpLine, type GrammarDialect } from '../helpers/exabgp-grammar.js';
+import { DIALECTS } from '../../src/exabgp/dialect.js';
 
 /** Neighbors bound to our process in the model; the last one never has a specific route. */
 const MODEL_NEIGHBORS = [NEIGHBORS[0], NEIGHBORS[1], '198.51.100.9'];
 
-const optionsArb: fc.Arbitrary<EncodeOptions> = fc.constantFrom(
-  {},
-  { bulk: false },
-  { maxPrefixesPerLine: 2 },
-  { maxLineBytes: 80 },
-);
+const optionsArb: fc.Arbitrary<EncodeOptions> = fc
+  .tuple(
+    fc.constantFrom<EncodeOptions>(
+      {},
+      { bulk: false },
+      { maxPrefixesPerLine: 2 },
+      { maxLineBytes: 80 },
+    ),
+    fc.constantFrom(undefined, DIALECTS['4.2'], DIALECTS['5.0']),
+  )
+  .map(([o, dialect]) => (dialect === undefined ? o : { ...o, dialect }));
+
+const dialectOf = (o: EncodeOptions): GrammarDialect => o.dialect?.name ?? '4.2';
+
+/** 5.0 writes as-path segments one after another; the model compares the canonical 4.2 text. */
+function canonicalValue(value: string, dialect: GrammarDialect): string {
+  if (dialect === '4.2') return value;
+  return value
+    .replace(/ as-path \(((?: \d+)+) \)/, ' as-path [ ($1 ) ]')
+    .replace(/ as-path \[((?: \d+)*) \] \(((?: \d+)+) \)/, ' as-path [$1 ($2 ) ]');
+}
 const pairArb = fc.oneof(
   fc.tuple(routeSetArb(), routeSetArb()),
   fc.tuple(layeredSetArb(), layeredSetArb()),
@@ -49,8 +65,8 @@ function effective(set: RouteSet): Rib {
 }
 
 /** Execute one line as ExaBGP 4.2 does: no selector = every neighbor; bulk drops path-information. */
-function execute(rib: Rib, text: string): void {
-  const line = assertValidExabgpLine(text);
+function execute(rib: Rib, text: string, dialect: GrammarDialect = '4.2'): void {
+  const line = assertValidExabgpLine(text, dialect);
   const targets = line.neighbor === undefined ? [...rib.keys()] : [line.neighbor];
   for (const prefix of line.prefixes) {
     const key = ribKey({
@@ -66,7 +82,7 @@ function execute(rib: Rib, text: string): void {
     for (const n of targets) {
       const routes = rib.get(n);
       if (routes === undefined) throw new Error(`selector names an unbound neighbor ${n}`);
-      if (line.action === 'announce') routes.set(key, line.value);
+      if (line.action === 'announce') routes.set(key, canonicalValue(line.value, dialect));
       else routes.delete(key);
     }
   }
@@ -95,7 +111,7 @@ describe('encodePlan properties', () => {
       const covered = new Set<RouteKey>();
       for (const line of encodePlan(plan, options)) {
         expect(line.text).not.toContain('\n');
-        const parsed = assertValidExabgpLine(line.text);
+        const parsed = assertValidExabgpLine(line.text, dialectOf(options));
         parsed.prefixes.forEach((p) => expect(inPlan.has(p)).toBe(true));
         line.routes.forEach((r) => covered.add(routeKey(r)));
       }
@@ -120,7 +136,9 @@ describe('encodePlan properties', () => {
     'executing the lines on a per-neighbor adj-rib-out model converges to desired',
     ([desired, announced], options) => {
       const rib = effective(announced);
-      encodePlan(diffRoutes(desired, announced), options).forEach((l) => execute(rib, l.text));
+      encodePlan(diffRoutes(desired, announced), options).forEach((l) =>
+        execute(rib, l.text, dialectOf(options)),
+      );
       expect(plain(rib)).toEqual(plain(effective(desired)));
     },
   );
@@ -150,7 +168,7 @@ describe('encodePlan properties', () => {
         line.routes.forEach((r) => pending.set(routeKey(r), r));
         line.touches?.forEach((k) => pending.has(k) || pending.set(k, ledger.get(k)));
         if (i === crashAt && !processed) return;
-        execute(rib, line.text);
+        execute(rib, line.text, dialectOf(options));
         if (i === crashAt) return; // written and processed, but the `done` was never read
         commit(ledger, line);
         line.routes.forEach((r) => pending.delete(routeKey(r)));
@@ -159,7 +177,7 @@ describe('encodePlan properties', () => {
       const restarted = new Map(ledger);
       for (const [k, r] of pending) if (!restarted.has(k) && r !== undefined) restarted.set(k, r);
       const replan = diffRoutes(desired, restarted, { unknown: new Set(pending.keys()) });
-      encodePlan(replan, options).forEach((l) => execute(rib, l.text));
+      encodePlan(replan, options).forEach((l) => execute(rib, l.text, dialectOf(options)));
       expect(plain(rib)).toEqual(plain(effective(desired)));
     },
   );

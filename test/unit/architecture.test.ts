@@ -41,11 +41,24 @@ function areaOf(file: string, spec: string): string {
   return first.endsWith('.js') ? 'root' : first;
 }
 
+/**
+ * src/exabgp/*.ts is how we talk to ExaBGP, kept pure (encoding and parsing per dialect);
+ * src/exabgp/io/ is the process I/O beside it (stdout writer, stdin reader, instance identity).
+ */
+function exabgpRule(r: ImportRef, area: string): boolean {
+  if (r.file.startsWith('exabgp/io/'))
+    return !['http', 'cli', 'ledger'].includes(area) && (area !== 'runtime' || r.typeOnly);
+  return ['core', 'config', 'exabgp', 'root'].includes(area);
+}
+
 const RULES: Record<string, (ref: ImportRef, area: string) => boolean> = {
   core: (_r, area) => area === 'core' || area === 'root',
-  config: (_r, area) => !['runtime', 'http', 'cli'].includes(area),
+  config: (_r, area) => !['runtime', 'http', 'cli', 'ledger', 'exabgp'].includes(area),
+  exabgp: exabgpRule,
+  ledger: (r, area) =>
+    !['runtime', 'http', 'cli'].includes(area) && (area !== 'exabgp' || r.typeOnly),
   runtime: (_r, area) => !['http', 'cli'].includes(area),
-  http: (r, area) => area !== 'cli' && (area !== 'runtime' || r.typeOnly),
+  http: (r, area) => area !== 'cli' && (!['runtime', 'ledger'].includes(area) || r.typeOnly),
   cli: () => true,
 };
 
@@ -65,6 +78,12 @@ describe('module boundaries', () => {
 
   it('keeps src/core free of node:*, packages and other layers, and every layer within its imports', () => {
     expect(violations).toEqual([]);
+  });
+
+  it('keeps the ExaBGP dialects and encoders free of process I/O', () => {
+    const pure = listTs(join(SRC, 'exabgp')).filter((f) => !f.includes('/io/'));
+    expect(pure.length).toBeGreaterThan(0);
+    expect(pure.flatMap(importsOf).filter((r) => !r.spec.startsWith('.'))).toEqual([]);
   });
 
   it('finds the imports it checks', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRouteCommand } from '../../../src/config/command.js';
-import { parseAdjRibDump } from '../../../src/config/dump.js';
+import { parseRouteCommand } from '../../../src/exabgp/command.js';
+import { parseAdjRibDump } from '../../../src/exabgp/adj-rib.js';
 import { routeKey, type Route, type RouteKey } from '../../../src/core/route.js';
 import {
   compareAdjRibOut,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_GUARD_POLICY } from '../../../src/core/guard.js';
 import { routeKey } from '../../../src/core/route.js';
-import { Ledger } from '../../../src/runtime/ledger.js';
+import { Ledger } from '../../../src/ledger/ledger.js';
 import { computePlan } from '../../../src/runtime/plan-view.js';
 import { route, routeSet } from '../../helpers/routes.js';
 

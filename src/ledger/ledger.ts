@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
 import { routeKey } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
-import type { InstanceIdentity } from './instance.js';
+import type { InstanceIdentity } from '../exabgp/io/instance.js';
 import {
   AnnouncedRows,
   bareRoute,
@@ -18,14 +18,14 @@ import {
   readDesiredSources,
   readIntents,
   ValueIds,
-} from './ledger-codec.js';
-import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './ledger-db.js';
-import { IntentIndex } from './ledger-intents.js';
-import { CURRENT_SCHEMA, prepareSchema, setMeta } from './ledger-migrate.js';
+} from './codec.js';
+import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './db.js';
+import { IntentIndex } from './intents.js';
+import { CURRENT_SCHEMA, prepareSchema, setMeta } from './migrate.js';
 
-export { LEDGER_FILE } from './ledger-db.js';
+export { LEDGER_FILE } from './db.js';
 // Kept here for importers of the read-only snapshot that predate ledger-snapshot.ts.
-export { readLedgerSnapshot, type LedgerSnapshot } from './ledger-snapshot.js';
+export { readLedgerSnapshot, type LedgerSnapshot } from './snapshot.js';
 
 export const LEDGER_SCHEMA_VERSION = CURRENT_SCHEMA;
 
@@ -159,6 +159,19 @@ export class Ledger {
     this.pendingMap.clear();
     this.intents.clear();
     this.changes += 1;
+  }
+
+  /**
+   * An ExaBGP we cannot identify, or a ledger that recorded none: its RIB may hold our routes or
+   * none of them. Keep every route and mark it pending, so the next plan re-asserts each key
+   * (announced if desired, withdrawn if not): neither an empty RIB nor a trusted ledger.
+   */
+  markAllUncertain(instance: InstanceIdentity | null): number {
+    const routes = [...this.announcedForDiff().values()];
+    if (routes.length > 0)
+      this.markPendingLines([routes.map((route) => ({ route, commit: 'set' as const }))]);
+    this.transaction(() => setMeta(this.db, 'instance', JSON.stringify(instance)));
+    return routes.length;
   }
 
   /** Record intent before writing one line: its keys become pending. */

@@ -2,8 +2,8 @@
 // window of unacknowledged lines matched FIFO to ExaBGP's `done`/`error`, an ack timeout, and
 // EPIPE as a terminal "ExaBGP is gone". It never writes anything but the lines it is given.
 import type { Writable } from 'node:stream';
-import { bug, ReconcilerError } from '../errors.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { bug, ReconcilerError } from '../../errors.js';
+import type { Clock, TimerHandle } from '../../runtime/clock.js';
 
 /** How a written line ended: acknowledged, rejected, never answered, pipe gone, or ack off. */
 export type AckOutcome = 'done' | 'error' | 'timeout' | 'closed' | 'written';
@@ -31,6 +31,14 @@ export interface WriterStats {
   acksError: number;
   timeouts: number;
   unmatchedAcks: number;
+  /** Answers that belong to no line of ours (a dead predecessor's queued lines, foreign output). */
+  staleAnswers: number;
+}
+
+/** Takes ExaBGP's answers before the FIFO does, while it is installed (the start-up handshake). */
+export interface AnswerInterceptor {
+  onAck(ok: boolean): void;
+  onText(line: string): void;
 }
 
 interface Outstanding {
@@ -55,7 +63,11 @@ export class ExabgpWriter {
     acksError: 0,
     timeouts: 0,
     unmatchedAcks: 0,
+    staleAnswers: 0,
   };
+  private interceptor: AnswerInterceptor | undefined;
+  /** Output nobody of ours asked for arrived: the `done` ending it is not ours either. */
+  private foreignOutput = false;
   private readonly outstanding: Outstanding[] = [];
   private outstandingBytes = 0;
   private lastProgress = 0;
@@ -63,6 +75,7 @@ export class ExabgpWriter {
   private timer: TimerHandle | undefined;
   private closedReason: string | undefined;
   private waiters: (() => void)[] = [];
+  private readonly closeWaiters: (() => void)[] = [];
 
   constructor(
     private readonly stream: Writable,
@@ -108,33 +121,47 @@ export class ExabgpWriter {
   }
 
   /**
-   * After a respawn, ExaBGP 4.2 still holds the partial line a killed predecessor left in its read
-   * buffer (processes.py keeps `_buffer[name]`) and would glue it to our first command. A bare
-   * newline ends that fragment on its own; its one answer (for an empty fragment, the `error` for
-   * an empty command) is awaited and discarded, or, when none comes within `timeoutMs`, later
-   * answers are drained by the quiet period, so the FIFO of acks stays aligned.
+   * Write one control line of the start-up handshake (exabgp/io/handshake.ts) outside the ack
+   * FIFO: its answers go to the installed interceptor. Only with nothing in flight.
    */
-  async terminatePartialLine(timeoutMs: number): Promise<AckOutcome> {
+  async writeControl(text: string): Promise<void> {
+    if (!/^[\x20-\x7e]+$/.test(text)) throw bug(`refusing to write ${JSON.stringify(text)}`);
     while (!this.canWriteNow(1)) await this.changed(this.quietLeft());
-    if (this.outstanding.length > 0) throw bug('terminatePartialLine with lines in flight');
-    this.stream.write('\n');
+    if (this.outstanding.length > 0) throw bug('control line with lines in flight');
+    const ok = this.stream.write(`${text}\n`);
     this.stats.linesWritten += 1;
-    this.stats.bytesWritten += 1;
-    if (!this.options.ack) return 'written';
-    const answer = this.track(1, timeoutMs);
-    const timer = this.clock.setTimeout(() => {
-      if (this.outstanding.length === 0) return;
-      this.stats.timeouts += 1;
-      this.quietUntil = this.clock.now() + this.options.quietAfterTimeoutMs;
-      this.settleAll('timeout');
-    }, timeoutMs);
-    const outcome = await answer;
-    this.clock.clearTimeout(timer);
-    return outcome;
+    this.stats.bytesWritten += text.length + 1;
+    if (!ok) await this.waitForDrain();
+  }
+
+  get intercepting(): boolean {
+    return this.interceptor !== undefined;
+  }
+
+  /** Install (or remove, with undefined) the handshake's answer interceptor. */
+  intercept(interceptor: AnswerInterceptor | undefined): void {
+    this.interceptor = interceptor;
+    this.foreignOutput = false;
+  }
+
+  /**
+   * A text line from ExaBGP that no `show` of ours is reading. Under the handshake it is the
+   * handshake's; otherwise it is output of a command we did not write (a dead predecessor's
+   * queued `show`), so the `done` that ends it is not the answer to our oldest line.
+   */
+  handleText(line: string): void {
+    if (this.interceptor !== undefined) return this.interceptor.onText(line);
+    this.foreignOutput = true;
   }
 
   /** Feed ExaBGP's `done` (true) or `error` (false) from the reader. */
   handleAck(ok: boolean): void {
+    if (this.interceptor !== undefined) return this.interceptor.onAck(ok);
+    if (this.foreignOutput) {
+      this.foreignOutput = false;
+      this.stats.staleAnswers += 1;
+      return;
+    }
     const head = this.outstanding.shift();
     const now = this.clock.now();
     if (head === undefined) {
@@ -176,6 +203,13 @@ export class ExabgpWriter {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.settleAll('closed');
+    for (const w of this.closeWaiters.splice(0)) w();
+  }
+
+  /** Resolves once the writer is closed (stdin EOF, shutdown notice, EPIPE). */
+  whenClosed(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.closeWaiters.push(resolve));
   }
 
   private track(bytes: number, ackTimeoutMs: number | undefined): Promise<AckOutcome> {

@@ -5,7 +5,7 @@ import type { Afi, Route, RouteAttributes, RouteKey, Safi } from '../core/route.
 import { routeKey } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
 import type { CommitKind, StoredSource } from './ledger.js';
-import type { Db } from './ledger-db.js';
+import type { Db } from './db.js';
 
 export const SCHEMA_V2 = `
 CREATE TABLE IF NOT EXISTS value_text (id INTEGER PRIMARY KEY, value TEXT NOT NULL,

@@ -5,7 +5,7 @@ import {
   parseProcStat,
   sameInstance,
   type ProcReader,
-} from '../../../src/runtime/instance.js';
+} from '../../../src/exabgp/io/instance.js';
 
 const stat = (pid: number, comm: string, ppid: number, start: string): string =>
   `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 1234 0 0 0 10 5 0 0 20 0 1 0 ${start} 123456 789 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0`;
@@ -42,6 +42,36 @@ describe('isExabgpProcess', () => {
     ],
     ['python running the script', 'python3', ['python3', '/usr/sbin/exabgp', 'conf'], true],
     ['python -m exabgp (5.x)', 'python3', ['python3', '-m', 'exabgp', 'server', 'conf'], true],
+    [
+      'the 5.0 source tree (sbin/exabgp execs main.py)',
+      'python3',
+      ['/usr/bin/python3', '/srv/exabgp-5.0.13/src/exabgp/application/main.py', 'conf'],
+      true,
+    ],
+    [
+      'a pip console script in a virtualenv',
+      'python',
+      ['/opt/venv/bin/python', '/opt/venv/bin/exabgp', 'server', '/etc/exabgp.conf'],
+      true,
+    ],
+    [
+      "Debian's alternative name",
+      'python3',
+      ['/usr/bin/python3', '/usr/sbin/python3-exabgp', 'conf'],
+      true,
+    ],
+    [
+      'python -m exabgp.application.main',
+      'python3.11',
+      ['python3.11', '-m', 'exabgp.application.main', 'conf'],
+      true,
+    ],
+    [
+      'a python running something else named like it',
+      'python3',
+      ['python3', '/opt/exabgp-tools/report.py'],
+      false,
+    ],
     ['our own binary', 'node', ['node', '/usr/bin/exabgp-reconciler', 'run'], false],
     ['a wrapper shell script', 'sh', ['/bin/sh', '/usr/local/bin/run-reconciler'], false],
     ['a shell', 'bash', ['bash'], false],
@@ -97,5 +127,27 @@ describe('sameInstance', () => {
     [null, null, false],
   ])('compares %o and %o by pid and start time', (a, b, expected) => {
     expect(sameInstance(a, b)).toBe(expected);
+  });
+});
+
+describe('findExabgpAncestor in a container', () => {
+  it('finds ExaBGP running as PID 1', () => {
+    const proc = fakeProc({
+      1: {
+        comm: 'exabgp',
+        ppid: 0,
+        start: '11',
+        argv: ['/usr/local/bin/python', '/usr/local/bin/exabgp', 'c'],
+      },
+      30: { comm: 'node', ppid: 1, start: '90', argv: ['node', 'dist/main.js', 'run'] },
+    });
+    expect(findExabgpAncestor(1, proc)).toMatchObject({ pid: 1, startTime: '11' });
+  });
+
+  it('does not take a host init for ExaBGP', () => {
+    const proc = fakeProc({
+      1: { comm: 'systemd', ppid: 0, start: '1', argv: ['/sbin/init'] },
+    });
+    expect(findExabgpAncestor(1, proc)).toBeUndefined();
   });
 });

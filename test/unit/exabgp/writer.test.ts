@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../../src/runtime/clock.js';
-import { startExabgpReader } from '../../../src/runtime/exabgp-reader.js';
-import { ExabgpWriter, type WriterOptions } from '../../../src/runtime/exabgp-writer.js';
+import { startExabgpReader } from '../../../src/exabgp/io/reader.js';
+import { ExabgpWriter, type WriterOptions } from '../../../src/exabgp/io/writer.js';
 import { FakeExabgp, type FakeExabgpOptions } from '../../helpers/fake-exabgp.js';
 
 const OPTIONS: WriterOptions = {
@@ -190,28 +190,5 @@ describe('ExabgpWriter ack timeout', () => {
     await next;
     expect(exabgp.lines).toHaveLength(2);
     expect(writer.stats.unmatchedAcks).toBe(1);
-  });
-});
-
-describe('ExabgpWriter after a respawn', () => {
-  it('ends a partial line left by a predecessor and discards its one answer', async () => {
-    // ExaBGP answers the empty (or fragment) command with `error`; the next line gets its own ack.
-    const { exabgp, writer } = setup({ answer: (l) => (l === '' ? 'error' : 'done') });
-    expect(await writer.terminatePartialLine(500)).toBe('error');
-    const sent = await writer.write(line(1));
-    expect(await sent.ack).toBe('done');
-    expect(exabgp.lines).toEqual(['', line(1)]);
-  });
-
-  it('gives up on a fragment that gets no answer and drains a late one before writing again', async () => {
-    const { exabgp, writer } = setup({ hold: true, answer: (l) => (l === '' ? 'error' : 'done') });
-    expect(await writer.terminatePartialLine(50)).toBe('timeout');
-    exabgp.release(); // the late answer to the fragment arrives now: it must not ack the next line
-    exabgp.holdAnswers();
-    const sent = await writer.write(line(2));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(writer.stats.unmatchedAcks).toBe(1);
-    exabgp.release();
-    expect(await sent.ack).toBe('done');
   });
 });

@@ -1,10 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_LINE_BYTES,
   parseExabgpLine,
   startExabgpReader,
   type ExabgpMessage,
-} from '../../../src/runtime/exabgp-reader.js';
+} from '../../../src/exabgp/io/reader.js';
 
 const JSON_UP =
   '{ "exabgp": "4.0.1", "time": 1795629746.25, "host" : "vm", "pid" : 26171, "ppid" : 1, "counter": 2, "type": "state", "neighbor": { "address": { "local": "127.0.0.1", "peer": "127.0.0.2" }, "asn": { "local": 65001, "peer": 65002 } , "state": "up" } }';
@@ -103,6 +104,18 @@ describe('startExabgpReader', () => {
     stream.end('error\n');
     await ended;
     expect(messages.map((m) => m.kind)).toEqual(['ack', 'text', 'neighbor', 'empty', 'ack']);
+  });
+
+  it('drops a line longer than the cap whole, without buffering it, and reads on after it', async () => {
+    const { stream, messages, ended } = collect();
+    const chunk = 'x'.repeat(256 * 1024);
+    stream.write('done\n');
+    for (let i = 0; i < 20; i += 1) stream.write(chunk); // 5 MiB without a newline
+    stream.write(`${chunk}\nerror\n`);
+    stream.end(`${'y'.repeat(MAX_LINE_BYTES + 1)}\ndone\n`);
+    await ended;
+    expect(messages.map((m) => m.kind)).toEqual(['ack', 'oversized', 'ack', 'oversized', 'ack']);
+    expect(messages[1]).toEqual({ kind: 'oversized', bytes: 21 * chunk.length });
   });
 
   it('delivers a final line without a newline at EOF and reports the end', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAdjRibDump } from '../../../src/config/dump.js';
+import { parseAdjRibDump } from '../../../src/exabgp/adj-rib.js';
 import { parseRouteDocument } from '../../../src/config/load-routes.js';
 
 const SEL =

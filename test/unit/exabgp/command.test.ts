@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRouteCommand } from '../../../src/config/command.js';
+import { parseRouteCommand } from '../../../src/exabgp/command.js';
 import { routeKey } from '../../../src/core/route.js';
 
 describe('parseRouteCommand', () => {

@@ -8,7 +8,7 @@ import {
   type RouteKey,
   type RouteSet,
 } from '../core/route.js';
-import { parseAddress } from './address.js';
+import { parseAddress } from '../config/address.js';
 import {
   buildRoute,
   CommandError,
@@ -16,6 +16,7 @@ import {
   tokenizeLine,
   type Token,
 } from './command.js';
+import type { Dialect } from './dialect.js';
 
 export interface DumpOptions {
   /**
@@ -25,6 +26,8 @@ export interface DumpOptions {
    * `per-neighbor`: every route keeps its neighbor address as target.
    */
   readonly targets?: 'collapse' | 'per-neighbor';
+  /** The ExaBGP version that printed the dump (default 4.2). */
+  readonly dialect?: Dialect;
 }
 
 const SELECTOR_KEYS = new Set(['local-ip', 'local-as', 'peer-as', 'router-id', 'family-allowed']);

@@ -9,9 +9,9 @@ import {
   readSchemaVersion,
   SCHEMA_V2,
   ValueIds,
-} from './ledger-codec.js';
-import type { Db } from './ledger-db.js';
-import { readLedgerV1 } from './ledger-v1.js';
+} from './codec.js';
+import type { Db } from './db.js';
+import { readLedgerV1 } from './v1.js';
 
 export const CURRENT_SCHEMA = 2;
 

@@ -2,7 +2,7 @@
 // schema 2 and for read-only snapshots of a ledger not yet migrated. Never writes.
 import type { Route, RouteKey } from '../core/route.js';
 import type { CommitKind, StoredSource } from './ledger.js';
-import type { Db } from './ledger-db.js';
+import type { Db } from './db.js';
 
 export interface LedgerV1 {
   readonly announced: Map<RouteKey, Route>;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diffRoutes } from '../../../src/core/diff.js';
 import { routeKey } from '../../../src/core/route.js';
-import { Ledger } from '../../../src/runtime/ledger.js';
-import { readLedgerSnapshot } from '../../../src/runtime/ledger-snapshot.js';
+import { Ledger } from '../../../src/ledger/ledger.js';
+import { readLedgerSnapshot } from '../../../src/ledger/snapshot.js';
 import { route, routeSet } from '../../helpers/routes.js';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
 import { routeKey } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
-import type { InstanceIdentity } from './instance.js';
+import type { InstanceIdentity } from '../exabgp/io/instance.js';
 import type { CommitKind, StoredSource } from './ledger.js';
 import {
   readAnnounced,
@@ -12,10 +12,10 @@ import {
   readIntents,
   readSchemaVersion,
   readValues,
-} from './ledger-codec.js';
-import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './ledger-db.js';
-import { CURRENT_SCHEMA as LEDGER_SCHEMA_VERSION } from './ledger-migrate.js';
-import { readLedgerV1, type LedgerV1 } from './ledger-v1.js';
+} from './codec.js';
+import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './db.js';
+import { CURRENT_SCHEMA as LEDGER_SCHEMA_VERSION } from './migrate.js';
+import { readLedgerV1, type LedgerV1 } from './v1.js';
 
 export interface LedgerSnapshot {
   readonly announced: RouteSet;

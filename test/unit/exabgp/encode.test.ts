@@ -5,7 +5,7 @@ import {
   encodePlanText,
   encodeRoute,
   type CommandLine,
-} from '../../../src/core/exabgp.js';
+} from '../../../src/exabgp/encode.js';
 import { routeKey } from '../../../src/core/route.js';
 import { assertValidExabgpLine } from '../../helpers/exabgp-grammar.js';
 import { route, routeSet, type RouteSpec } from '../../helpers/routes.js';
@@ -114,8 +114,8 @@ describe('encodePlan', () => {
         ],
       ),
     ).toEqual([
-      'withdraw attributes nlri 10.0.0.0/24 10.0.1.0/24',
-      'withdraw attributes nlri 2001:db8::/48 2001:db8:1::/48',
+      'withdraw attributes next-hop 0.0.0.0 nlri 10.0.0.0/24 10.0.1.0/24',
+      'withdraw attributes next-hop :: nlri 2001:db8::/48 2001:db8:1::/48',
     ]);
   });
 
@@ -147,7 +147,7 @@ describe('encodePlan', () => {
       ),
     ).toEqual([
       'announce attributes next-hop 192.0.2.254 label [ 100 ] rd 65000:1 nlri 10.0.0.0/24 10.0.1.0/24',
-      'withdraw attributes rd 65000:1 nlri 10.1.0.0/24 10.1.1.0/24',
+      'withdraw attributes next-hop 0.0.0.0 rd 65000:1 nlri 10.1.0.0/24 10.1.1.0/24',
     ]);
   });
 
@@ -160,7 +160,7 @@ describe('encodePlan', () => {
           { prefix: '10.1.1.0/24', label: [9] },
         ],
       ),
-    ).toEqual(['withdraw attributes label [ 9 ] nlri 10.1.0.0/24 10.1.1.0/24']);
+    ).toEqual(['withdraw attributes next-hop 0.0.0.0 label [ 9 ] nlri 10.1.0.0/24 10.1.1.0/24']);
   });
 
   it('writes routes with path-information as single lines', () => {

@@ -45,16 +45,26 @@ function basename(p: string): string {
   return i < 0 ? p : p.slice(i + 1);
 }
 
+/** Program names ExaBGP runs under: Debian's script and its alternative, pip's console script. */
+const EXABGP_NAMES = new Set(['exabgp', 'exabgp.py', 'python3-exabgp']);
+/** Entry modules a python may run directly (the 5.0 source tree's `sbin/exabgp` execs main.py). */
+const ENTRY_FILE = /\/exabgp\/(?:application\/(?:main|server|bgp)|__main__)\.py$/;
+
 /**
- * Is this process ExaBGP? `exabgp conf` (4.2 script, comm `exabgp`), `python3 /usr/sbin/exabgp conf`,
- * `python3 -m exabgp server conf` (5.x). Never our own `exabgp-reconciler` or a wrapper of it.
+ * Is this process ExaBGP, however it was started? Debian 4.2 (`python3 /usr/sbin/exabgp conf`,
+ * comm `exabgp`), a pip or virtualenv console script (`<venv>/bin/python <venv>/bin/exabgp conf`),
+ * `python3 -m exabgp [server] conf`, the source tree (`python3 <root>/src/exabgp/application/
+ * main.py conf`), or a container whose PID 1 is one of these. Never our own `exabgp-reconciler`
+ * (node) nor a shell wrapper (its python child is nearer to us and found first).
  */
 export function isExabgpProcess(comm: string, argv: readonly string[]): boolean {
   if (comm === 'exabgp') return true;
-  const names = argv.slice(0, 3).map(basename);
-  if (names.some((n) => n === 'exabgp' || n === 'exabgp.py')) return true;
-  for (let i = 0; i + 1 < argv.length && i < 4; i += 1) {
-    if (argv[i] === '-m' && argv[i + 1] === 'exabgp') return true;
+  const head = argv.slice(0, 4);
+  if (head.slice(0, 3).some((a) => EXABGP_NAMES.has(basename(a)))) return true;
+  if (head.some((a) => ENTRY_FILE.test(a))) return true;
+  for (let i = 0; i + 1 < head.length; i += 1) {
+    const m = head[i + 1] ?? '';
+    if (head[i] === '-m' && (m === 'exabgp' || m.startsWith('exabgp.'))) return true;
   }
   return false;
 }
@@ -91,13 +101,16 @@ export function identifyProcess(
   return { pid, startTime: stat.startTime, cmdline: argv.join(' ') };
 }
 
-/** Walk up from `startPid` (our parent) to the nearest ExaBGP ancestor; undefined if none. */
+/**
+ * Walk up from `startPid` (our parent) to the nearest ExaBGP ancestor; undefined if none. PID 1
+ * is checked too: in a container ExaBGP may be the init process.
+ */
 export function findExabgpAncestor(
   startPid: number,
   proc: ProcReader = procfsReader,
 ): InstanceIdentity | undefined {
   let pid = startPid;
-  for (let depth = 0; depth < 32 && pid > 1; depth += 1) {
+  for (let depth = 0; depth < 32 && pid >= 1; depth += 1) {
     const stat = parseProcStat(proc.readStat(pid) ?? '');
     if (stat === undefined) return undefined;
     const argv = proc.readCmdline(pid) ?? [];

@@ -2,13 +2,13 @@
 // `[neighbor X ]announce|withdraw route ...` command (the HTTP classic endpoint). Pure; no I/O.
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import { ALL_NEIGHBORS, encodeAttributes, type Route, type SourceRef } from '../core/route.js';
-import { parseAddress, parsePrefix } from './address.js';
+import { parseAddress, parsePrefix } from '../config/address.js';
 import {
   ATTRIBUTE_KEYS,
   canonicalizeAttributes,
   toRouteAttributes,
   type AttributeIssue,
-} from './attributes.js';
+} from '../config/attributes.js';
 
 export interface Token {
   readonly text: string;

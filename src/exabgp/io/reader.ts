@@ -18,7 +18,15 @@ export type ExabgpMessage =
   | { readonly kind: 'event'; readonly type: string }
   | { readonly kind: 'empty' }
   /** Anything else: `show` output while a show command is in flight, or an unexpected line. */
-  | { readonly kind: 'text'; readonly text: string };
+  | { readonly kind: 'text'; readonly text: string }
+  /** A line longer than MAX_LINE_BYTES: dropped whole (nothing ExaBGP prints for us is that long). */
+  | { readonly kind: 'oversized'; readonly bytes: number };
+
+/**
+ * The longest line kept. ExaBGP's answers, events and `show` lines are well under 64 KiB; a line
+ * without end (a broken pipe peer, /dev/zero on stdin) must not grow the buffer without bound.
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 const SHUTDOWN_TEXT = /^shutdown (\d+) (\d+)$/;
 // `neighbor 127.0.0.2 down - peer reset, ...`; the address token never contains a space.
@@ -111,12 +119,26 @@ export interface ReaderHandlers {
 export function startExabgpReader(stream: Readable, handlers: ReaderHandlers): () => void {
   let buffer = '';
   let ended = false;
+  /** Inside an oversized line: drop everything up to its newline. */
+  let skipping = 0;
   stream.setEncoding('latin1');
   const onData = (chunk: string): void => {
     if (ended) return;
     const parts = (buffer + chunk).split('\n');
     buffer = parts.pop() ?? '';
-    for (const line of parts) handlers.onMessage(parseExabgpLine(line));
+    if (skipping > 0 && parts.length > 0) {
+      handlers.onMessage({ kind: 'oversized', bytes: skipping + (parts.shift() ?? '').length });
+      skipping = 0;
+    }
+    for (const line of parts) {
+      if (line.length > MAX_LINE_BYTES)
+        handlers.onMessage({ kind: 'oversized', bytes: line.length });
+      else handlers.onMessage(parseExabgpLine(line));
+    }
+    if (buffer.length > MAX_LINE_BYTES) {
+      skipping += buffer.length;
+      buffer = '';
+    }
   };
   const finish = (error?: Error): void => {
     if (ended) return;
