@@ -236,23 +236,61 @@ export async function ledgerCheck(
   return { unknown, changes };
 }
 
+/** Unread bytes in the pipe that make a kill cut a line at ExaBGP (it reads 16 KiB at a time). */
+const CUT_AT = 20_000;
+
 /**
- * The pipe behind `pid`'s stdout, seen from a second read end and write end of it: bytes unread
- * (FIONREAD) and whether it has room (POLLOUT). Full while our process has more to write means it
- * is stuck half-way through a line: the pipe ends with a cut line.
+ * Kill `pid` (our process) -9 while more than CUT_AT bytes of its output wait unread in the pipe
+ * to ExaBGP, read with FIONREAD on a second read end of that pipe (/proc/<pid>/fd/1). A running
+ * ExaBGP drains the pipe within a millisecond, so ExaBGP is paused (SIGSTOP) for up to 300 ms at
+ * a time, which lets our process write the lines its window allows; when they pass CUT_AT the kill
+ * is sent and ExaBGP resumes (SIGCONT), else it resumes and the next pause comes 50-300 ms later.
+ * (Pauses are nothing against the 30 s hold time.) Woken, ExaBGP 4.2 reads 16 KiB, runs the whole
+ * lines and keeps the cut one as the start of the next process's first line (exabgp5.md §4, §9);
+ * 5.0.12+ drops it. After `limitMs` it kills anyway. Returns the unread bytes at the kill.
  */
-function pipeState(pid: number): { fill: number; full: boolean } {
+function killMidLine(pid: number, exabgpPid: number, limitMs: number, seed: number): number {
   const script = [
-    'import fcntl,os,select,struct,sys,termios',
-    'r=os.open(sys.argv[1],os.O_RDONLY|os.O_NONBLOCK)',
-    'w=os.open(sys.argv[1],os.O_WRONLY|os.O_NONBLOCK)',
-    'p=select.poll();p.register(w,select.POLLOUT)',
-    'n=struct.unpack("i",fcntl.ioctl(r,termios.FIONREAD,b"\\0"*4))[0]',
-    'print(n,0 if p.poll(0) else 1)',
+    'import fcntl,os,random,signal,struct,sys,termios,time',
+    'node,exa,need,limit=int(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),float(sys.argv[4])',
+    'random.seed(int(sys.argv[5]))',
+    'r=os.open("/proc/%d/fd/1"%node,os.O_RDONLY|os.O_NONBLOCK)',
+    'fill=lambda:struct.unpack("i",fcntl.ioctl(r,termios.FIONREAD,b"\\0"*4))[0]',
+    'end=time.time()+limit',
+    'while True:',
+    '  os.kill(exa,signal.SIGSTOP)',
+    '  until=time.time()+0.3',
+    '  n=fill()',
+    '  while n<need and time.time()<until:',
+    '    time.sleep(0.002)',
+    '    n=fill()',
+    '  if n>=need or time.time()>=end:',
+    '    os.kill(node,signal.SIGKILL)',
+    '    time.sleep(0.05)',
+    '    os.kill(exa,signal.SIGCONT)',
+    '    print(n)',
+    '    break',
+    '  os.kill(exa,signal.SIGCONT)',
+    '  time.sleep(0.05+random.random()*0.25)',
   ].join('\n');
-  const r = spawnSync('python3', ['-c', script, `/proc/${pid}/fd/1`], { encoding: 'utf8' });
-  const [fill, full] = r.stdout.trim().split(' ').map(Number);
-  return { fill: fill ?? -1, full: full === 1 };
+  const result = spawnSync(
+    'python3',
+    [
+      '-c',
+      script,
+      String(pid),
+      String(exabgpPid),
+      String(CUT_AT),
+      String(limitMs / 1000),
+      String(seed),
+    ],
+    { encoding: 'utf8', timeout: limitMs + 10_000 },
+  );
+  if (result.status !== 0) {
+    process.kill(exabgpPid, 'SIGCONT');
+    throw new Error(`mid-line kill helper failed: ${result.stderr}`);
+  }
+  return Number(result.stdout.trim());
 }
 
 /** ExaBGP's respawn limit: 5 starts per 64 s bucket (`int(time) & 0xFFFFC0`); stay under it. */
@@ -349,7 +387,8 @@ function chaosTrials(
   it(`converges on the initial table of ${TABLE} routes (seed ${baseSeed})`, async () => {
     const started = Date.now();
     const result = await waitExactRib(rig(), tableRoutes(table), 240_000);
-    windowMs = Math.max(2_000, Date.now() - started);
+    // the change applies in about the initial time: a kill within 70% of it lands mid-apply mostly
+    windowMs = Math.max(2_000, Math.round(0.7 * (Date.now() - started)));
     if (!result.exact) {
       throw new Error(
         Object.entries(result.diffs)
@@ -388,7 +427,6 @@ function chaosTrials(
       const killDelay = Math.round(random() * windowMs);
       let desired = change.next;
       let fill = 0;
-      let cut = false;
       const exabgpMark = r.exabgp.logText().length;
       let written: number;
       if (mode === 'timed') {
@@ -398,39 +436,14 @@ function chaosTrials(
         if (held) r.hold(true);
         expect(signalPid(pid!, 'SIGKILL', r.dir)).toBe(true);
       } else {
-        // Pause ExaBGP (SIGSTOP, short against the 30 s hold time) until our process has filled
-        // the 64 KiB pipe: its last line is then cut where the pipe was full. (With ExaBGP running
-        // the pipe is drained at once and a kill never cuts a line.) Retried at other instants of
-        // the apply while our process waits for acks instead of writing. Woken after the kill,
-        // ExaBGP 4.2 reads 16 KiB, runs the whole lines and keeps the cut one as the start of the
-        // next process's first line (exabgp5.md §4, §9); 5.0.12+ drops it.
+        // an instant where a kill cuts a line at ExaBGP (see killMidLine). From the start: past
+        // the first batches (1, 2, 4, ... 64 lines) our process writes one line per ack, and a
+        // running ExaBGP has read every line its window allows, so the pipe never fills again.
         written = Date.now();
         writeTable(r.routesDir, change.next);
-        await sleep(Math.round(killDelay / 4));
-        const exabgpPid = r.exabgp.pid();
-        const deadline = Date.now() + 20_000;
-        let killed = false;
-        while (!killed) {
-          process.kill(exabgpPid, 'SIGSTOP');
-          try {
-            const until = Date.now() + 500;
-            let pipe = pipeState(pid!);
-            while (!pipe.full && Date.now() < until) {
-              await sleep(20);
-              pipe = pipeState(pid!);
-            }
-            fill = pipe.fill;
-            cut = pipe.full;
-            if (cut || Date.now() >= deadline) {
-              if (held) r.hold(true);
-              expect(signalPid(pid!, 'SIGKILL', r.dir)).toBe(true);
-              killed = true;
-            }
-          } finally {
-            process.kill(exabgpPid, 'SIGCONT');
-          }
-          if (!killed) await sleep(50 + Math.round(random() * 250));
-        }
+        if (held) r.hold(true);
+        expect(isAlive(pid!, r.dir)).toBe(true);
+        fill = killMidLine(pid!, r.exabgp.pid(), 20_000, seed);
       }
       const killAt = Date.now() - written;
       kills.push(Date.now());
@@ -442,7 +455,7 @@ function chaosTrials(
       const applied = r.stderrText(mark).includes('"outcome":"applied"');
       const progress = `${applied ? 'after the apply' : 'mid-apply'}${
         mode === 'mid-line'
-          ? `, ${fill} bytes unread in the pipe${cut ? ', full: a cut line' : ', not full'}`
+          ? `, ${fill} bytes unread in the pipe${fill >= CUT_AT ? ' (a cut line)' : ' (no cut: none in 20 s)'}`
           : ''
       }, peer_a had ${Math.round(
         (100 * ((atKill?.updates ?? 0) + (atKill?.withdraws ?? 0))) / ops,
@@ -460,7 +473,18 @@ function chaosTrials(
       const routes = tableRoutes(desired);
       const result = await waitExactRib(r, routes, 180_000);
       const convergenceMs = Date.now() - since;
-      const ledger = await ledgerCheck(r, routes);
+      // the ledger settles from ExaBGP's answers, which may trail the UPDATEs: wait for it (longer
+      // than the 30 s ack timeout), then it must equal the desired routes
+      const settling = Date.now();
+      let ledger = await ledgerCheck(r, routes);
+      while (
+        (Object.keys(ledger.changes).length > 0 || ledger.unknown.length > 0) &&
+        Date.now() - settling < 60_000
+      ) {
+        await sleep(2_000);
+        ledger = await ledgerCheck(r, routes);
+      }
+      const ledgerLagMs = Date.now() - settling;
       const resetsBefore = Object.values(sessions().unplannedResets()).reduce((a, b) => a + b, 0);
       const resetError = await sessions()
         .assertNoReset()
@@ -486,14 +510,15 @@ function chaosTrials(
         progress,
         exact: result.exact,
         resets,
-        convergenceMs,
+        convergenceMs: convergenceMs + ledgerLagMs,
         unknownToLedger: ledger.unknown.length,
       };
       records.push(record);
       process.stderr.write(
         `chaos ${release} trial ${trial} seed ${seed}: kill -9 at ${killAt} ms (${mode}, ${progress})` +
           `${held ? ', changed again while down' : ''}; respawned pid ${respawned}; ` +
-          `${result.exact ? 'exact' : 'NOT exact'} ${(convergenceMs / 1000).toFixed(1)} s after the respawn; ` +
+          `${result.exact ? 'exact' : 'NOT exact'} ${(convergenceMs / 1000).toFixed(1)} s after the respawn, ` +
+          `ledger settled ${(ledgerLagMs / 1000).toFixed(1)} s later; ` +
           `${resets} session resets; ${ledger.unknown.length} routes unknown to the ledger; ` +
           `plan from the ledger ${JSON.stringify(ledger.changes)}` +
           `${exabgpNotes.length > 0 ? `; exabgp: ${exabgpNotes.join(' | ')}` : ''}\n`,
