@@ -1,7 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast tests (unit, property, golden, integration, CLI) and the e2e suite that
-// drives real ExaBGP + BIRD daemons. The e2e project runs its files one at a time.
+// Projects: fast tests (unit, property, golden, integration, CLI) and the e2e suite that drives
+// real ExaBGP + BIRD daemons, once per ExaBGP version: `e2e-4.2` and `e2e-5.0` (E2E_EXABGP tells a
+// file which half to run; every file x version has its own loopback slot). The unit project runs
+// first; then the e2e files, `E2E_WORKERS` at a time (default 1: one file at a time; see
+// test/e2e/README.md for what 2 buys on a 2-core machine). `test/soak` (the 20-trial chaos soak)
+// is a project only when E2E_SOAK=1, so `npm test` never runs it.
+const e2eWorkers = Math.max(1, Number(process.env['E2E_WORKERS'] ?? 1) || 1);
+
+const e2e = (version: '4.2' | '5.0') => ({
+  test: {
+    name: `e2e-${version}`,
+    include: ['test/e2e/**/*.e2e.test.ts'],
+    env: { E2E_EXABGP: version },
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+    fileParallelism: e2eWorkers > 1,
+    maxWorkers: e2eWorkers,
+    // after the unit project, both versions in one group (so E2E_WORKERS > 1 mixes them)
+    sequence: { groupOrder: 1 },
+  },
+});
+
 export default defineConfig({
   test: {
     // The JSON report lets .ci/run print a one-line 'N passed, N failed' summary.
@@ -14,15 +34,23 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
-      {
-        test: {
-          name: 'e2e',
-          include: ['test/e2e/**/*.e2e.test.ts'],
-          testTimeout: 300_000,
-          hookTimeout: 120_000,
-          fileParallelism: false,
-        },
-      },
+      e2e('4.2'),
+      e2e('5.0'),
+      ...(process.env['E2E_SOAK'] === '1'
+        ? [
+            {
+              test: {
+                name: 'soak',
+                include: ['test/soak/**/*.soak.test.ts'],
+                testTimeout: 600_000,
+                hookTimeout: 300_000,
+                fileParallelism: false,
+                maxWorkers: 1,
+                sequence: { groupOrder: 2 },
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

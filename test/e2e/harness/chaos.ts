@@ -236,6 +236,63 @@ export async function ledgerCheck(
   return { unknown, changes };
 }
 
+/** Unread bytes in the pipe that make a kill cut a line at ExaBGP (it reads 16 KiB at a time). */
+const CUT_AT = 20_000;
+
+/**
+ * Kill `pid` (our process) -9 while more than CUT_AT bytes of its output wait unread in the pipe
+ * to ExaBGP, read with FIONREAD on a second read end of that pipe (/proc/<pid>/fd/1). A running
+ * ExaBGP drains the pipe within a millisecond, so ExaBGP is paused (SIGSTOP) for up to 300 ms at
+ * a time, which lets our process write the lines its window allows; when they pass CUT_AT the kill
+ * is sent and ExaBGP resumes (SIGCONT), else it resumes and the next pause comes 50-300 ms later.
+ * (Pauses are nothing against the 30 s hold time.) Woken, ExaBGP 4.2 reads 16 KiB, runs the whole
+ * lines and keeps the cut one as the start of the next process's first line (exabgp5.md §4, §9);
+ * 5.0.12+ drops it. After `limitMs` it kills anyway. Returns the unread bytes at the kill.
+ */
+function killMidLine(pid: number, exabgpPid: number, limitMs: number, seed: number): number {
+  const script = [
+    'import fcntl,os,random,signal,struct,sys,termios,time',
+    'node,exa,need,limit=int(sys.argv[1]),int(sys.argv[2]),int(sys.argv[3]),float(sys.argv[4])',
+    'random.seed(int(sys.argv[5]))',
+    'r=os.open("/proc/%d/fd/1"%node,os.O_RDONLY|os.O_NONBLOCK)',
+    'fill=lambda:struct.unpack("i",fcntl.ioctl(r,termios.FIONREAD,b"\\0"*4))[0]',
+    'end=time.time()+limit',
+    'while True:',
+    '  os.kill(exa,signal.SIGSTOP)',
+    '  until=time.time()+0.3',
+    '  n=fill()',
+    '  while n<need and time.time()<until:',
+    '    time.sleep(0.002)',
+    '    n=fill()',
+    '  if n>=need or time.time()>=end:',
+    '    os.kill(node,signal.SIGKILL)',
+    '    time.sleep(0.05)',
+    '    os.kill(exa,signal.SIGCONT)',
+    '    print(n)',
+    '    break',
+    '  os.kill(exa,signal.SIGCONT)',
+    '  time.sleep(0.05+random.random()*0.25)',
+  ].join('\n');
+  const result = spawnSync(
+    'python3',
+    [
+      '-c',
+      script,
+      String(pid),
+      String(exabgpPid),
+      String(CUT_AT),
+      String(limitMs / 1000),
+      String(seed),
+    ],
+    { encoding: 'utf8', timeout: limitMs + 10_000 },
+  );
+  if (result.status !== 0) {
+    process.kill(exabgpPid, 'SIGCONT');
+    throw new Error(`mid-line kill helper failed: ${result.stderr}`);
+  }
+  return Number(result.stdout.trim());
+}
+
 /** ExaBGP's respawn limit: 5 starts per 64 s bucket (`int(time) & 0xFFFFC0`); stay under it. */
 async function respectRespawnLimit(kills: number[]): Promise<void> {
   const bucket = (ms: number) => Math.floor(ms / 1000) & 0xffffffc0;
@@ -244,6 +301,14 @@ async function respectRespawnLimit(kills: number[]): Promise<void> {
     await sleep((bucket(now) + 64) * 1000 - now + 100);
   }
 }
+
+/** Even trials kill half-way through a line, odd ones at a random instant. */
+function trialMode(trial: number): 'mid-line' | 'timed' {
+  return trial % 2 === 0 ? 'mid-line' : 'timed';
+}
+
+/** The `run` flags: the mass-withdraw guard is not under test (a trial withdraws 50% of the table). */
+const RUN_ARGS = [...baseRunArgs(), '--max-withdraw', '100%'];
 
 export interface TrialRecord {
   trial: number;
@@ -298,7 +363,7 @@ function chaosTrials(
     process: {
       kind: 'reconciler',
       wrapper: 'exec',
-      args: [...baseRunArgs(), '--max-withdraw', '100%'],
+      args: RUN_ARGS,
     },
     prepare: ({ routesDir }) => writeTable(routesDir, table),
   });
@@ -322,7 +387,8 @@ function chaosTrials(
   it(`converges on the initial table of ${TABLE} routes (seed ${baseSeed})`, async () => {
     const started = Date.now();
     const result = await waitExactRib(rig(), tableRoutes(table), 240_000);
-    windowMs = Math.max(2_000, Date.now() - started);
+    // the change applies in about the initial time: a kill within 70% of it lands mid-apply mostly
+    windowMs = Math.max(2_000, Math.round(0.7 * (Date.now() - started)));
     if (!result.exact) {
       throw new Error(
         Object.entries(result.diffs)
@@ -335,9 +401,9 @@ function chaosTrials(
 
   for (let trial = 0; trial < options.trials; trial++) {
     const seed = baseSeed + 1 + trial;
-    const mode = trial % 2 === 0 ? 'mid-line' : 'timed';
+    const mode = trialMode(trial);
     const held = [false, true, true, false][trial % 4] ?? false;
-    it(`trial ${trial}: seed ${seed}, kill -9 ${mode === 'mid-line' ? 'while the peers receive the change (a partial line in the pipe)' : 'at a random instant'}${held ? ', files changed again while it is down' : ''}`, async () => {
+    it(`trial ${trial}: seed ${seed}, kill -9 ${mode === 'mid-line' ? 'half-way through writing a line (ExaBGP paused)' : 'at a random instant'}${held ? ', files changed again while it is down' : ''}`, async () => {
       const r = rig();
       const random = rng(seed);
       if (dirty) {
@@ -359,25 +425,27 @@ function chaosTrials(
       expect(pid).toBeDefined();
       const mark = r.stderrMark();
       const killDelay = Math.round(random() * windowMs);
-      const target = 0.1 + random() * 0.8;
-      const written = Date.now();
-      writeTable(r.routesDir, change.next);
       let desired = change.next;
-      if (mode === 'timed') {
-        await sleep(killDelay);
-      } else {
-        await waitFor(
-          async () => {
-            const d = (await countersSince(r, before))[r.peers[0].protocol];
-            return d !== undefined && d.updates + d.withdraws >= target * ops;
-          },
-          { timeoutMs: 120_000, intervalMs: 20, what: 'the change to be under way at the peer' },
-        );
-      }
-      if (held) r.hold(true);
-      const killAt = Date.now() - written;
+      let fill = 0;
       const exabgpMark = r.exabgp.logText().length;
-      expect(signalPid(pid!, 'SIGKILL', r.dir)).toBe(true);
+      let written: number;
+      if (mode === 'timed') {
+        written = Date.now();
+        writeTable(r.routesDir, change.next);
+        await sleep(killDelay);
+        if (held) r.hold(true);
+        expect(signalPid(pid!, 'SIGKILL', r.dir)).toBe(true);
+      } else {
+        // an instant where a kill cuts a line at ExaBGP (see killMidLine). From the start: past
+        // the first batches (1, 2, 4, ... 64 lines) our process writes one line per ack, and a
+        // running ExaBGP has read every line its window allows, so the pipe never fills again.
+        written = Date.now();
+        writeTable(r.routesDir, change.next);
+        if (held) r.hold(true);
+        expect(isAlive(pid!, r.dir)).toBe(true);
+        fill = killMidLine(pid!, r.exabgp.pid(), 20_000, seed);
+      }
+      const killAt = Date.now() - written;
       kills.push(Date.now());
       await waitFor(() => !isAlive(pid!), {
         timeoutMs: 5_000,
@@ -385,7 +453,11 @@ function chaosTrials(
       });
       const atKill = (await countersSince(r, before))[r.peers[0].protocol];
       const applied = r.stderrText(mark).includes('"outcome":"applied"');
-      const progress = `${applied ? 'after the apply' : 'mid-apply'}, peer_a had ${Math.round(
+      const progress = `${applied ? 'after the apply' : 'mid-apply'}${
+        mode === 'mid-line'
+          ? `, ${fill} bytes unread in the pipe${fill >= CUT_AT ? ' (a cut line)' : ' (no cut: none in 20 s)'}`
+          : ''
+      }, peer_a had ${Math.round(
         (100 * ((atKill?.updates ?? 0) + (atKill?.withdraws ?? 0))) / ops,
       )}% of ${ops} changes`;
       if (held) {
@@ -401,7 +473,18 @@ function chaosTrials(
       const routes = tableRoutes(desired);
       const result = await waitExactRib(r, routes, 180_000);
       const convergenceMs = Date.now() - since;
-      const ledger = await ledgerCheck(r, routes);
+      // the ledger settles from ExaBGP's answers, which may trail the UPDATEs: wait for it (longer
+      // than the 30 s ack timeout), then it must equal the desired routes
+      const settling = Date.now();
+      let ledger = await ledgerCheck(r, routes);
+      while (
+        (Object.keys(ledger.changes).length > 0 || ledger.unknown.length > 0) &&
+        Date.now() - settling < 60_000
+      ) {
+        await sleep(2_000);
+        ledger = await ledgerCheck(r, routes);
+      }
+      const ledgerLagMs = Date.now() - settling;
       const resetsBefore = Object.values(sessions().unplannedResets()).reduce((a, b) => a + b, 0);
       const resetError = await sessions()
         .assertNoReset()
@@ -427,14 +510,15 @@ function chaosTrials(
         progress,
         exact: result.exact,
         resets,
-        convergenceMs,
+        convergenceMs: convergenceMs + ledgerLagMs,
         unknownToLedger: ledger.unknown.length,
       };
       records.push(record);
       process.stderr.write(
         `chaos ${release} trial ${trial} seed ${seed}: kill -9 at ${killAt} ms (${mode}, ${progress})` +
           `${held ? ', changed again while down' : ''}; respawned pid ${respawned}; ` +
-          `${result.exact ? 'exact' : 'NOT exact'} ${(convergenceMs / 1000).toFixed(1)} s after the respawn; ` +
+          `${result.exact ? 'exact' : 'NOT exact'} ${(convergenceMs / 1000).toFixed(1)} s after the respawn, ` +
+          `ledger settled ${(ledgerLagMs / 1000).toFixed(1)} s later; ` +
           `${resets} session resets; ${ledger.unknown.length} routes unknown to the ledger; ` +
           `plan from the ledger ${JSON.stringify(ledger.changes)}` +
           `${exabgpNotes.length > 0 ? `; exabgp: ${exabgpNotes.join(' | ')}` : ''}\n`,

@@ -33,8 +33,8 @@ export interface RigPeer {
 /**
  * Addresses and ports of a slot; each test file uses its own slot so files never collide:
  * 127.0.<slot>.1/.2 (peer A: BIRD/ExaBGP), 127.0.<slot>.11/.12 (peer B), ports 12000+10*slot (+1).
- * Slots in use: 1 and 8 harness, 2 run-files, 3 run-crash, 4 run-targets, 5 run-signals, 6 run-bundled,
- * 7 http-api, 9-12 bench, 13 verify.
+ * A file's 5.0 half uses its slot + 20 (scenario.ts versionSlot); the table is in test/e2e/README.md.
+ * 9-12 are the benchmarks'; 40 and above are kept free for experiments.
  */
 export function slotPeers(slot: number): [RigPeer, RigPeer] {
   if (!Number.isInteger(slot) || slot < 1 || slot > 250) throw new Error(`bad slot ${slot}`);
