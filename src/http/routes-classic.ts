@@ -3,6 +3,7 @@
 // source (announce upserts, withdraw removes); nothing here ever writes a command anywhere.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseRouteCommand } from '../exabgp/command.js';
+import { DIALECTS, type DialectName } from '../exabgp/dialect.js';
 import { makeRoute, routeKey } from '../core/route.js';
 import type { Route } from '../core/route.js';
 import { editApiSource } from './api-source.js';
@@ -45,12 +46,18 @@ export function checkCommandField(value: unknown): string {
   return line;
 }
 
-/** Parse and check one command line into an edit of the api source. */
-export function parseClassicCommand(line: string): {
+/**
+ * Parse and check one command line into an edit of the api source, in the grammar of the ExaBGP
+ * version `run` speaks (4.2 by default: the as-path spelling differs).
+ */
+export function parseClassicCommand(
+  line: string,
+  dialect: DialectName = '4.2',
+): {
   action: 'announce' | 'withdraw';
   route: Route;
 } {
-  const parsed = parseRouteCommand(line);
+  const parsed = parseRouteCommand(line, { dialect: DIALECTS[dialect] });
   if (!parsed.ok) {
     const first = parsed.diagnostics[0]?.message ?? 'invalid command';
     throw new HttpError(400, 'E_COMMAND', `rejected ${quote(line)}: ${first}`, parsed.diagnostics);
@@ -139,7 +146,8 @@ export function registerClassicRoute(app: FastifyInstance, ctx: RouteContext): v
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const fields = parseForm(classicFormKind(request), body);
         const line = commandOf(fields, ctx.limits.commandMaxBytes);
-        const { action, route } = parseClassicCommand(line);
+        const spoken = ctx.backend.getStatus().exabgp?.dialect;
+        const { action, route } = parseClassicCommand(line, spoken === '5.0' ? '5.0' : '4.2');
         const result = await editApiSource(ctx.backend, ctx.lock, {
           dryRun: false,
           next: (current) => applyCommand(current, action, route),

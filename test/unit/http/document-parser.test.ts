@@ -73,7 +73,7 @@ describe('the parse worker', { timeout: 60_000 }, () => {
     if (result.ok) return;
     expect(result.rejection).toMatchObject({ status: 422, code: 'E_SCHEMA' });
     expect(result.rejection.diagnostics).toHaveLength(100);
-    expect(result.rejection.message).toContain('(and 499 more)');
+    expect(result.rejection.message.length).toBeLessThan(2000);
   });
 
   it('kills a parse that runs past the time limit and answers 422 E_TOO_COMPLEX', async () => {
