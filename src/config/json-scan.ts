@@ -76,6 +76,9 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
   let lineStart = 0;
   let keys = 0;
   let values = 0;
+  /** A problem at `at`, with the position and counts reached so far. */
+  const fail = (kind: JsonProblem['kind'], at: number, message: string): JsonScan =>
+    failAt(line, lineStart, keys, entries, kind, at, message);
   const maxValues = options.maxValues ?? Number.POSITIVE_INFINITY;
   const maxKeys = options.maxKeys ?? Number.POSITIVE_INFINITY;
   let depth = 0;
@@ -97,21 +100,12 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
         if (trie !== undefined && trie.record(line, i - lineStart + 1))
           return { problem: undefined, keys, values, entries };
       }
-      if (++values > maxValues)
-        return failAt(line, lineStart, keys, entries, 'dense', i, `more than ${maxValues} values`);
+      if (++values > maxValues) return fail('dense', i, `more than ${maxValues} values`);
       // only an object can be an entry: the others need no position
       if (depth === routesDepth && c === 123) entries.push(counts[1] ?? 0, line, i - lineStart + 1);
       if (c === 123 || c === 91) {
         if (depth >= MAX_NESTING)
-          return failAt(
-            line,
-            lineStart,
-            keys,
-            entries,
-            'nesting',
-            i,
-            `nested deeper than ${MAX_NESTING} levels`,
-          );
+          return fail('nesting', i, `nested deeper than ${MAX_NESTING} levels`);
         const array = c === 91;
         c = text.charCodeAt(++i);
         while (c === 32 || c === 10 || c === 13 || c === 9) {
@@ -141,64 +135,27 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
       let end: number;
       if (c === 34) {
         end = stringEnd(text, i);
-        if (end < 0)
-          return failAt(
-            line,
-            lineStart,
-            keys,
-            entries,
-            'syntax',
-            -end - 1,
-            `bad string: ${describeChar(text, -end - 1)}`,
-          );
+        if (end < 0) return fail('syntax', -end - 1, `bad string: ${describeChar(text, -end - 1)}`);
       } else if (c === 45 || (c >= 48 && c <= 57)) end = numberEnd(text, i);
       else if (c === 116 && text.startsWith('true', i)) end = i + 4;
       else if (c === 102 && text.startsWith('false', i)) end = i + 5;
       else if (c === 110 && text.startsWith('null', i)) end = i + 4;
       else end = -1;
-      if (end < 0)
-        return failAt(line, lineStart, keys, entries, 'syntax', i, describeChar(text, i));
+      if (end < 0) return fail('syntax', i, describeChar(text, i));
       i = end;
       state = AFTER;
       continue;
     }
     if (state === KEY) {
-      if (c !== 34)
-        return failAt(
-          line,
-          lineStart,
-          keys,
-          entries,
-          'syntax',
-          i,
-          `${describeChar(text, i)}, expected a key`,
-        );
+      if (c !== 34) return fail('syntax', i, `${describeChar(text, i)}, expected a key`);
       const at = i;
       const end = stringEnd(text, i);
-      if (end < 0)
-        return failAt(
-          line,
-          lineStart,
-          keys,
-          entries,
-          'syntax',
-          -end - 1,
-          `bad string: ${describeChar(text, -end - 1)}`,
-        );
+      if (end < 0) return fail('syntax', -end - 1, `bad string: ${describeChar(text, -end - 1)}`);
       keys++;
       const frame = depth - 1;
       const width = (counts[frame] ?? 0) + 1;
       counts[frame] = width;
-      if (width > maxKeys)
-        return failAt(
-          line,
-          lineStart,
-          keys,
-          entries,
-          'wide',
-          at,
-          `an object with more than ${maxKeys} keys`,
-        );
+      if (width > maxKeys) return fail('wide', at, `an object with more than ${maxKeys} keys`);
       const parent = tries[frame];
       const set = sets[frame];
       if (depth === 1 || set !== undefined || (parent !== undefined && parent.children.size > 0)) {
@@ -206,15 +163,7 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
         if (depth === 1) routesKey = name === 'routes';
         if (set !== undefined) {
           if (set.has(name))
-            return failAt(
-              line,
-              lineStart,
-              keys,
-              entries,
-              'duplicate',
-              at,
-              `duplicate key ${JSON.stringify(name.slice(0, 64))}`,
-            );
+            return fail('duplicate', at, `duplicate key ${JSON.stringify(name.slice(0, 64))}`);
           set.add(name);
         }
         trie = parent?.child(name);
@@ -229,32 +178,14 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
         }
         c = text.charCodeAt(++i);
       }
-      if (c !== 58)
-        return failAt(
-          line,
-          lineStart,
-          keys,
-          entries,
-          'syntax',
-          i,
-          `${describeChar(text, i)}, expected ':'`,
-        );
+      if (c !== 58) return fail('syntax', i, `${describeChar(text, i)}, expected ':'`);
       i++;
       state = VALUE;
       continue;
     }
     // AFTER a value: `,`, a closing bracket, or the end
     if (depth === 0) {
-      if (i < n)
-        return failAt(
-          line,
-          lineStart,
-          keys,
-          entries,
-          'syntax',
-          i,
-          `${describeChar(text, i)} after the json value`,
-        );
+      if (i < n) return fail('syntax', i, `${describeChar(text, i)} after the json value`);
       return { problem: undefined, keys, values, entries };
     }
     const array = arrays[depth - 1] === true;
@@ -275,14 +206,6 @@ export function scanJson(text: string, options: JsonScanOptions = {}): JsonScan 
       sets[depth] = undefined;
       continue;
     }
-    return failAt(
-      line,
-      lineStart,
-      keys,
-      entries,
-      'syntax',
-      i,
-      `${describeChar(text, i)}, expected ',' or '${array ? ']' : '}'}'`,
-    );
+    return fail('syntax', i, `${describeChar(text, i)}, expected ',' or '${array ? ']' : '}'}'`);
   }
 }
