@@ -248,11 +248,15 @@ async function runSession(
         outcome: answered.outcome,
         exabgp_version: answered.version?.text,
         dropped_answers: answered.dropped,
+        neighbors: answered.neighbors?.length ?? null,
       },
       'exabgp handshake',
     );
   }
   const dialect = chooseDialect(settings, answered, logger);
+  // Without them (acks off, no answer), `*` commands go to every neighbor and neighbor-specific
+  // routes of the same prefix are re-asserted after (a transient change at those neighbors).
+  const neighbors = answered?.neighbors === undefined ? undefined : new Set(answered.neighbors);
   const trust = decideTrust(ledger, instance);
   if (trust === 'new instance') ledger.resetForInstance(instance);
   const uncertain = trust === 'uncertain' ? ledger.markAllUncertain(instance) : 0;
@@ -293,7 +297,8 @@ async function runSession(
       resyncIntervalMs: settings.resyncIntervalMs,
       retryInitialMs: 1000,
       retryMaxMs: 300_000,
-      encode: { dialect },
+      encode: { dialect, ...(neighbors === undefined ? {} : { neighbors }) },
+      ...(neighbors === undefined ? {} : { neighbors }),
     },
   );
   parts = { ...parts, reconciler, verifier };

@@ -7,6 +7,7 @@ import type { GuardPolicy } from '../core/guard.js';
 import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
 import { isReconcilerError } from '../errors.js';
+import { parseAddress } from '../config/address.js';
 import { applyLines, DEFAULT_APPLY_OPTIONS, type ApplyOptions, type ApplyReport } from './apply.js';
 import type { Clock } from './clock.js';
 import { logInvalidInput, type DesiredState } from './desired-state.js';
@@ -55,6 +56,11 @@ export interface ReconcilerOptions {
   /** Back-off after a reconcile with rejected or unanswered lines: first delay, cap. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  /**
+   * ExaBGP's neighbors, when the start-up handshake learned them: the same Set as
+   * `encode.neighbors`; every neighbor an event names is added to it.
+   */
+  readonly neighbors?: Set<string>;
 }
 
 export class Reconciler implements ReconcilerHandle {
@@ -306,6 +312,8 @@ export class Reconciler implements ReconcilerHandle {
   }
 
   noteNeighbor(address: string, state: 'connected' | 'up' | 'down', reason?: string): void {
+    const canonical = parseAddress(address)?.address;
+    if (canonical !== undefined) this.options.neighbors?.add(canonical);
     this.status.neighbor(address, state, reason);
     this.deps.verifier?.noteNeighbor(address);
     // After a session flap ExaBGP re-sends its whole adj-rib-out by itself (exabgp-api.md §7), so
