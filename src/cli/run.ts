@@ -3,7 +3,6 @@
 // with routes kept; a fatal configuration problem under ExaBGP waits for EOF instead of exiting.
 import { errorText, isTty, type CliIo } from './io.js';
 import { parseArgs } from 'node:util';
-import { RouteDirLoader } from '../config/load-routes.js';
 import { buildRunSettings, type RunSettings } from '../config/settings.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
 import { systemClock } from '../runtime/clock.js';
@@ -24,7 +23,8 @@ import { createVerifier } from '../runtime/verifier.js';
 import { dispatchExabgpMessage, type DispatchParts } from '../runtime/dispatch.js';
 import { DEFAULT_DIALECT, DIALECTS, dialectForVersion, type Dialect } from '../exabgp/dialect.js';
 import { runHandshake, type HandshakeResult } from '../exabgp/io/handshake.js';
-import { startRouteWatcher } from '../runtime/watcher.js';
+import { LocalApiSource } from '../sources/api.js';
+import { FileSource } from '../sources/files.js';
 import type { HttpServerHandle } from '../http/listen.js';
 
 /** `run` takes the same streams and environment as every command. */
@@ -272,9 +272,15 @@ async function runSession(
     },
     TRUST_MESSAGE[trust],
   );
+  const files = new FileSource(settings.routesDir, {
+    debounceMs: settings.debounceMs,
+    clock,
+    logger,
+  });
+  const api = new LocalApiSource(ledger);
   const desired = new DesiredState(
-    new RouteDirLoader(settings.routesDir),
-    ledger.getApiRoutes(),
+    files,
+    api,
     // Read (and decoded) only if the route files are invalid at start-up.
     () => ledger.loadDesiredSources(),
   );
@@ -319,13 +325,9 @@ async function runSession(
     stopReader();
     return fatal(io, undefined, instance ?? undefined);
   }
-  const watcher = startRouteWatcher({
-    dir: settings.routesDir,
-    debounceMs: settings.debounceMs,
-    clock,
-    logger,
-    onChange: () => reconciler.trigger('routes changed'),
-  });
+  const onSourceChange = (reason: string): void => reconciler.trigger(reason);
+  const watcher = files.watch(onSourceChange);
+  const watches = [watcher, api.watch(onSourceChange)];
   const onHup = (): void => reconciler.trigger('SIGHUP', { full: true });
   const onTerm = (): void => stop('SIGTERM');
   const onInt = (): void => stop('SIGINT');
@@ -353,7 +355,7 @@ async function runSession(
     process.off('SIGHUP', onHup);
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
-    await watcher.close();
+    await Promise.all(watches.map((w) => w.close()));
     await http?.stop();
     stopReader();
   }

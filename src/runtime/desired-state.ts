@@ -1,6 +1,5 @@
-// The desired state `run` works from: route files (through the per-file cached loader) plus the api
-// source, merged; the last good merge is kept whole while the input is invalid (design.md §6).
-import { createHash } from 'node:crypto';
+// The desired state `run` works from: the file source plus the api source (src/sources/), merged;
+// the last good merge is kept whole while the input is invalid (design.md §6).
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import { compareDiagnostics, formatDiagnostic, hasErrors } from '../core/diagnostic.js';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
@@ -12,19 +11,12 @@ import {
 } from '../config/load-routes.js';
 import { isReconcilerError } from '../errors.js';
 import type { StoredSource } from '../ledger/ledger.js';
+import { apiSourceResult } from '../sources/api.js';
+import type { ApiSource, DesiredSource } from '../sources/source.js';
 import { LogField, type Logger } from './logger.js';
 
-/** Structurally config/load-routes.ts's RouteDirLoader. */
-export interface DesiredLoader {
-  load(): Promise<{ readonly sources: readonly SourceResult[] }>;
-}
-
-export const API_SOURCE = 'api';
-
-export function apiSourceResult(routes: readonly Route[]): SourceResult {
-  const hash = createHash('sha256').update(JSON.stringify(routes)).digest('hex');
-  return { source: API_SOURCE, hash, routes, diagnostics: [] };
-}
+/** What the merge reads of the file source (tests hand in a directory held in memory). */
+export type DesiredLoader = Pick<DesiredSource, 'load'>;
 
 function storedToResult(s: StoredSource): SourceResult {
   return { source: s.source, hash: s.hash, routes: s.routes, diagnostics: [] };
@@ -47,9 +39,6 @@ export class DesiredState {
   private repeated: ReadonlySet<RouteKey> = new Set();
   /** Keys whose desired route may have changed since takeTouched(); null: any key may have. */
   private touched: Set<RouteKey> | null = null;
-  private apiRoutes: readonly Route[];
-  /** The api routes as a source (hashed once per change, not per reload). */
-  private apiSource: SourceResult;
   private diagnostics: readonly Diagnostic[] = [];
   private stale = false;
   /** Reads the last applied state; called only if the files are invalid before any good load. */
@@ -57,11 +46,9 @@ export class DesiredState {
 
   constructor(
     private readonly loader: DesiredLoader,
-    apiRoutes: readonly Route[],
+    private readonly apiSource: ApiSource,
     lastApplied: readonly StoredSource[] | (() => readonly StoredSource[]),
   ) {
-    this.apiRoutes = apiRoutes;
-    this.apiSource = apiSourceResult(apiRoutes);
     if (typeof lastApplied === 'function') this.lastApplied = lastApplied;
     else this.holdLastApplied(lastApplied);
   }
@@ -70,7 +57,7 @@ export class DesiredState {
   private holdLastApplied(lastApplied: readonly StoredSource[]): void {
     if (lastApplied.length === 0) return;
     const files = lastApplied.map(storedToResult);
-    const merged = mergeSources([...files, this.apiSource]);
+    const merged = mergeSources([...files, this.apiSource.result]);
     if (merged.ok) {
       this.adoptMerge(files, merged.value);
       this.stale = true;
@@ -81,7 +68,7 @@ export class DesiredState {
   private adoptMerge(files: readonly SourceResult[], merged: Map<RouteKey, Route>): void {
     this.desired = merged;
     this.goodBySource = new Map(files.map((f) => [f.source, f]));
-    this.repeated = repeatedKeys([...files, this.apiSource], merged.size);
+    this.repeated = repeatedKeys([...files, this.apiSource.result], merged.size);
     this.touched = null;
   }
 
@@ -111,7 +98,7 @@ export class DesiredState {
   }
 
   get api(): readonly Route[] {
-    return this.apiRoutes;
+    return this.apiSource.routes;
   }
 
   private get goodFiles(): SourceResult[] {
@@ -143,7 +130,7 @@ export class DesiredState {
       return this.reject([d]);
     }
     if (this.patch(sources)) return this.accept(sources.flatMap((s) => s.diagnostics));
-    const merged = mergeSources([...sources, this.apiSource]);
+    const merged = mergeSources([...sources, this.apiSource.result]);
     if (!merged.ok) return this.reject(merged.diagnostics);
     if (hasErrors(merged.warnings)) return this.reject(merged.warnings);
     this.adoptMerge(sources, merged.value);
@@ -214,10 +201,13 @@ export class DesiredState {
     return mergeSources([...this.goodFiles, apiSourceResult(routes)]);
   }
 
-  /** Adopt api routes already checked with mergeWithApi. */
-  adoptApi(routes: readonly Route[], merged: Map<RouteKey, Route>): void {
-    this.apiRoutes = routes;
-    this.apiSource = apiSourceResult(routes);
+  /** Store and adopt api routes already checked with mergeWithApi. */
+  async replaceApi(
+    routes: readonly Route[],
+    merged: Map<RouteKey, Route>,
+    now: number,
+  ): Promise<void> {
+    await this.apiSource.replace(routes, now);
     if (this.desired !== null) this.adoptMerge(this.goodFiles, merged);
   }
 

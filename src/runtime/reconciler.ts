@@ -353,14 +353,13 @@ export class Reconciler implements ReconcilerHandle {
     return { ok: true, value: this.computePlan(merged.value).view, warnings: merged.warnings };
   }
 
-  replaceApiRoutes(routes: readonly Route[]): Promise<Result<PlanView>> {
+  async replaceApiRoutes(routes: readonly Route[]): Promise<Result<PlanView>> {
     const merged = this.deps.desired.mergeWithApi(routes);
-    if (!merged.ok) return Promise.resolve(merged);
-    this.deps.ledger.setApiRoutes(routes, this.deps.clock.now());
-    this.deps.desired.adoptApi(routes, merged.value);
+    if (!merged.ok) return merged;
+    await this.deps.desired.replaceApi(routes, merged.value, this.deps.clock.now());
     const view = this.computePlan(merged.value).view;
     this.trigger('api source replaced');
-    return Promise.resolve({ ok: true, value: view, warnings: merged.warnings });
+    return { ok: true, value: view, warnings: merged.warnings };
   }
 
   confirmPlan(hash: string): ConfirmResult {

@@ -7,6 +7,7 @@ import { DEFAULT_GUARD_POLICY } from '../../src/core/guard.js';
 import { routeKey } from '../../src/core/route.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { DesiredState } from '../../src/runtime/desired-state.js';
+import { LocalApiSource } from '../../src/sources/api.js';
 import { startExabgpReader } from '../../src/exabgp/io/reader.js';
 import { ExabgpWriter } from '../../src/exabgp/io/writer.js';
 import { Ledger } from '../../src/ledger/ledger.js';
@@ -85,7 +86,7 @@ function setup(files: Record<string, string> = { 'a.yaml': FILE_A }): Setup {
     });
     const desired = new DesiredState(
       new RouteDirLoader(routes),
-      ledger.getApiRoutes(),
+      new LocalApiSource(ledger),
       opts.lastAppliedReads === undefined
         ? ledger.loadDesiredSources()
         : () => {
