@@ -44,6 +44,8 @@ export function editApiSource(
       );
     }
     const next = edit.next(current);
+    // Hashing and merging 100k routes are separate stages: let /healthz answer in between.
+    await turn();
     // The same routes again (a controller re-sending its state): nothing to store or re-plan.
     if (next === undefined || computeEtag(next) === etag)
       return { view: backend.getPlan(), etag, stored: false };
@@ -56,4 +58,9 @@ export function editApiSource(
     if (!replaced.ok) throw rejectDocument(replaced.diagnostics);
     return { view: replaced.value, etag: computeEtag(next), stored: true };
   });
+}
+
+/** One turn of the event loop (setImmediate) between stages of a large edit. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

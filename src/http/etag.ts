@@ -27,6 +27,11 @@ export function computeEtag(routes: readonly Route[]): string {
   return etag;
 }
 
+/** Record the ETag the parse worker computed for its copy of `routes` (same content). */
+export function seedEtag(routes: readonly Route[], etag: string): void {
+  digests.set(routes, etag);
+}
+
 /**
  * Does an If-Match header value allow the write? `*` matches (the api source always exists);
  * otherwise one listed tag must equal `current` by strong comparison (weak tags never match).

@@ -20,6 +20,7 @@ import {
   ValueIds,
 } from './codec.js';
 import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './db.js';
+import { routesJson } from '../config/route-json.js';
 import { IntentIndex } from './intents.js';
 import { CURRENT_SCHEMA, prepareSchema, setMeta } from './migrate.js';
 
@@ -277,7 +278,7 @@ export class Ledger {
   setApiRoutes(routes: readonly Route[], now: number): void {
     this.db
       .prepare('INSERT OR REPLACE INTO api_source (id, routes, updated_at) VALUES (1, ?, ?)')
-      .run(JSON.stringify(routes), now);
+      .run(routesJson(routes), now);
   }
 
   close(): void {

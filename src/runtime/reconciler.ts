@@ -9,7 +9,7 @@ import type { Route, RouteKey, RouteSet } from '../core/route.js';
 import { isReconcilerError } from '../errors.js';
 import { parseAddress } from '../config/address.js';
 import { applyLines, DEFAULT_APPLY_OPTIONS, type ApplyOptions, type ApplyReport } from './apply.js';
-import type { Clock } from './clock.js';
+import { nextTurn, type Clock } from './clock.js';
 import { logInvalidInput, type DesiredState } from './desired-state.js';
 import type { ExabgpWriter } from '../exabgp/io/writer.js';
 import type {
@@ -155,6 +155,9 @@ export class Reconciler implements ReconcilerHandle {
     try {
       const reload = await this.deps.desired.reload();
       if (!reload.fresh) logInvalidInput(log, this.deps.desired, reload.diagnostics.length);
+      // Merging, planning and applying 100k routes are stages of 0.1-0.4 s each: the event loop
+      // gets a turn between them (/healthz, signals, acks).
+      await nextTurn();
       const keys = this.keysToDiff();
       const desired = this.deps.desired.current;
       if (desired === null) {
@@ -178,6 +181,7 @@ export class Reconciler implements ReconcilerHandle {
         return this.finish(log, id, startedAt, 'guard-blocked', plan, undefined);
       }
       this.status.guardCleared();
+      await nextTurn();
       const report = await applyLines(lines, this.deps, {
         ...(this.options.apply ?? DEFAULT_APPLY_OPTIONS),
         shouldStop: () => this.stopping,
@@ -357,6 +361,7 @@ export class Reconciler implements ReconcilerHandle {
     const merged = this.deps.desired.mergeWithApi(routes);
     if (!merged.ok) return merged;
     await this.deps.desired.replaceApi(routes, merged.value, this.deps.clock.now());
+    await nextTurn();
     const view = this.computePlan(merged.value).view;
     this.trigger('api source replaced');
     return { ok: true, value: view, warnings: merged.warnings };
