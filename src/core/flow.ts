@@ -140,3 +140,38 @@ export function broadFlowReason(
   const verb = drop.name === 'discard' ? 'discard' : `rate-limit ${String(drop.value)}`;
   return `${verb} of ${what} (/${limit} or wider) without source or port`;
 }
+
+/** Match components as JSON: `{ destination: '203.0.113.10/32', 'destination-port': ['=53'] }`. */
+export function flowMatchJson(match: readonly FlowComponent[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const c of match) {
+    out[c.name] =
+      c.name === 'destination' || c.name === 'source' ? (c.terms[0] ?? '') : [...c.terms];
+  }
+  return out;
+}
+
+/** Actions as JSON, in the route file's shape: `{ discard: true }`, `{ 'rate-limit': 1000 }`. */
+export function flowThenJson(
+  then: readonly FlowAction[],
+): Record<string, string | number | boolean | string[]> {
+  const out: Record<string, string | number | boolean | string[]> = {};
+  for (const a of then) {
+    if (a.value === undefined) out[a.name] = true;
+    else if (typeof a.value !== 'string') out[a.name] = [...a.value];
+    else out[a.name] = /^[0-9]+$/.test(a.value) ? Number(a.value) : a.value;
+  }
+  return out;
+}
+
+/** Actions as display pairs `[name, text]` (`['rate-limit', '1000']`, `['discard', 'true']`). */
+export function flowThenEntries(then: readonly FlowAction[]): [string, string][] {
+  return then.map((a) => [
+    a.name,
+    a.value === undefined
+      ? 'true'
+      : typeof a.value === 'string'
+        ? a.value
+        : `[ ${a.value.join(' ')} ]`,
+  ]);
+}
