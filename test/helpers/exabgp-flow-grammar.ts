@@ -152,7 +152,9 @@ export function parseExabgpFlowLine(
 ): ParsedFlowLine | string {
   if (!/^[ -~]+$/.test(line) || /#| {2}|^ | $|[A-Z]/.test(line))
     return 'forbidden character, case or spacing';
-  const tokens = line.split(' ');
+  // ExaBGP's tokeniser splits `;` off the word before it (`53;` → `53`, `;`)
+  if (/ ;|;(?! )/.test(line.replace(/; }$/, '; '))) return 'bad spacing around ;';
+  const tokens = line.replace(/;/g, ' ;').split(' ');
   if (tokens.includes('json')) return 'a standalone json token';
   let i = 0;
   let neighbor: string | undefined;
