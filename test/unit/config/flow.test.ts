@@ -15,19 +15,39 @@ describe('canonicalTerms', () => {
   it.each<[string, Parameters<typeof canonicalTerms>[0], unknown, string[]]>([
     ['a bare number is =N', 'destination-port', 53, ['=53']],
     ['a readable range is >=lo&<=hi', 'destination-port', '8000-8080', ['>=8000&<=8080']],
-    ['overlapping terms merge', 'destination-port', [53, '8000-8080', '>=8079&<=9000'], ['=53', '>=8000&<=9000']],
+    [
+      'overlapping terms merge',
+      'destination-port',
+      [53, '8000-8080', '>=8079&<=9000'],
+      ['=53', '>=8000&<=9000'],
+    ],
     ['adjacent values merge into a range', 'port', ['=53', '=54'], ['>=53&<=54']],
-    ['ExaBGP list text is split', 'port', '[ =80 =3128 >8080&<8088 ]', ['=80', '=3128', '>=8081&<=8087']],
+    [
+      'ExaBGP list text is split',
+      'port',
+      '[ =80 =3128 >8080&<8088 ]',
+      ['=80', '=3128', '>=8081&<=8087'],
+    ],
     ['> and < become inclusive bounds', 'packet-length', '>100&<1500', ['>=101&<=1499']],
     ['an open range keeps one bound', 'source-port', '>1023', ['>=1024']],
     ['!= splits around the value', 'destination-port', '!=22', ['<=21', '>=23']],
     ['protocol names and numbers are one value', 'protocol', ['udp', 6], ['=tcp', '=udp']],
     ['protocol =17 is =udp', 'protocol', '=17', ['=udp']],
     ['an icmp-type name is its number', 'icmp-type', 'echo-request', ['=8']],
-    ['tcp flags are sorted by bit and terms de-duplicated', 'tcp-flags', ['ack+syn', '=syn', 'syn+ack'], ['=syn', 'syn+ack']],
+    [
+      'tcp flags are sorted by bit and terms de-duplicated',
+      'tcp-flags',
+      ['ack+syn', '=syn', 'syn+ack'],
+      ['=syn', 'syn+ack'],
+    ],
     ['hex flags read as names', 'tcp-flags', '0x12', ['syn+ack']],
     ['fragment negation', 'fragment', '!is-fragment', ['!is-fragment']],
-    ['an IPv6 prefix keeps a non-zero offset', 'destination', '2001:db8::/64/8', ['2001:db8::/64/8']],
+    [
+      'an IPv6 prefix keeps a non-zero offset',
+      'destination',
+      '2001:db8::/64/8',
+      ['2001:db8::/64/8'],
+    ],
     ['a zero offset is dropped', 'source', '2001:db8::/64/0', ['2001:db8::/64']],
     ['a bare address is a host prefix', 'destination', '192.0.2.1', ['192.0.2.1/32']],
   ])('%s', (_name, component, value, expected) => {
@@ -42,7 +62,12 @@ describe('canonicalTerms', () => {
     ['a dscp out of range', 'dscp', 64, /out of range \(0-63\)/],
     ['an unknown protocol name', 'protocol', 'udpp', /unknown value "udpp"/],
     ['an unknown tcp flag', 'tcp-flags', 'synn', /unknown name "synn"/],
-    ['not-a-fragment, with the 5.0 hint', 'fragment', 'not-a-fragment', /removed in exabgp 5\.0, write "!is-fragment"/],
+    [
+      'not-a-fragment, with the 5.0 hint',
+      'fragment',
+      'not-a-fragment',
+      /removed in exabgp 5\.0, write "!is-fragment"/,
+    ],
     ['host bits', 'destination', '10.0.0.1/8', /host bits set, did you mean 10\.0\.0\.0\/8/],
     ['an offset on ipv4', 'destination', '10.0.0.0/8/4', /offset is ipv6 only/],
   ])('refuses %s', (_name, component, value, message) => {
@@ -56,7 +81,12 @@ describe('canonicalFlow', () => {
   it('orders components as RFC 8955 does and actions canonically', () => {
     const issues: FlowIssue[] = [];
     const f = canonicalFlow(
-      { 'destination-port': 53, protocol: 'udp', source: '192.0.2.0/24', destination: '203.0.113.10' },
+      {
+        'destination-port': 53,
+        protocol: 'udp',
+        source: '192.0.2.0/24',
+        destination: '203.0.113.10',
+      },
       { community: ['65000:2', '65000:1'], 'rate-limit': 1000 },
       issues,
     );
@@ -82,13 +112,38 @@ describe('canonicalFlow', () => {
   });
 
   it.each<[string, unknown, unknown, RegExp]>([
-    ['mixed families', { destination: '192.0.2.0/24', source: '2001:db8::/32' }, { discard: true }, /must be of one family/],
-    ['an ipv4-only component in an ipv6 rule', { destination: '2001:db8::/32', protocol: 'udp' }, { discard: true }, /protocol is ipv4 only/],
+    [
+      'mixed families',
+      { destination: '192.0.2.0/24', source: '2001:db8::/32' },
+      { discard: true },
+      /must be of one family/,
+    ],
+    [
+      'an ipv4-only component in an ipv6 rule',
+      { destination: '2001:db8::/32', protocol: 'udp' },
+      { discard: true },
+      /protocol is ipv4 only/,
+    ],
     ['no action', { destination: '192.0.2.0/24' }, {}, /at least one action/],
     ['no component', {}, { discard: true }, /at least one component/],
-    ['discard with rate-limit', { destination: '192.0.2.0/24' }, { discard: true, 'rate-limit': 10 }, /contradictory actions: discard and rate-limit/],
-    ['a redirect of the wrong family', { destination: '192.0.2.0/24' }, { 'redirect-to-nexthop': '2001:db8::1' }, /is ipv6, the rule is ipv4/],
-    ['a redirect out of range', { destination: '192.0.2.0/24' }, { redirect: '4200000000:70000' }, /out of range/],
+    [
+      'discard with rate-limit',
+      { destination: '192.0.2.0/24' },
+      { discard: true, 'rate-limit': 10 },
+      /contradictory actions: discard and rate-limit/,
+    ],
+    [
+      'a redirect of the wrong family',
+      { destination: '192.0.2.0/24' },
+      { 'redirect-to-nexthop': '2001:db8::1' },
+      /is ipv6, the rule is ipv4/,
+    ],
+    [
+      'a redirect out of range',
+      { destination: '192.0.2.0/24' },
+      { redirect: '4200000000:70000' },
+      /out of range/,
+    ],
     ['an unknown action', { destination: '192.0.2.0/24' }, { drop: true }, /unknown action "drop"/],
   ])('refuses %s', (_name, match, then, message) => {
     const issues: FlowIssue[] = [];
@@ -110,7 +165,9 @@ describe('flows in route documents', () => {
   });
 
   it('accepts a document with flows and no routes', () => {
-    const r = flows('flows:\n  - match: { destination: 192.0.2.1/32 }\n    then: { discard: true }\n');
+    const r = flows(
+      'flows:\n  - match: { destination: 192.0.2.1/32 }\n    then: { discard: true }\n',
+    );
     expect(r.diagnostics).toEqual([]);
     expect(r.routes).toHaveLength(1);
   });
@@ -164,7 +221,9 @@ describe('flow text', () => {
 
   it('reads the single-line form ExaBGP accepts', () => {
     const words = readFlowWords(
-      flowTokens('source 10.0.0.2/32 destination 192.0.2.0/24 protocol udp destination-port =53 rate-limit 1000'),
+      flowTokens(
+        'source 10.0.0.2/32 destination 192.0.2.0/24 protocol udp destination-port =53 rate-limit 1000',
+      ),
     );
     expect(words).toEqual({
       match: {
@@ -179,8 +238,13 @@ describe('flow text', () => {
 
   it('reads the block form with next-hop for redirect-to-nexthop', () => {
     const words = readFlowWords(
-      flowTokens('{ next-hop 192.0.2.9; match { destination 192.0.2.0/24; } then { redirect-to-nexthop; } }'),
+      flowTokens(
+        '{ next-hop 192.0.2.9; match { destination 192.0.2.0/24; } then { redirect-to-nexthop; } }',
+      ),
     );
-    expect(words).toMatchObject({ then: { 'redirect-to-nexthop': '192.0.2.9' }, nextHop: '192.0.2.9' });
+    expect(words).toMatchObject({
+      then: { 'redirect-to-nexthop': '192.0.2.9' },
+      nextHop: '192.0.2.9',
+    });
   });
 });

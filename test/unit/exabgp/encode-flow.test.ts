@@ -109,14 +109,34 @@ describe('encodePlan with flows', () => {
 
 describe('the broad-flow guard', () => {
   it.each([
-    ['discard of 0.0.0.0/0', 'match: { destination: 0.0.0.0/0 }\n    then: { discard: true }', true],
+    [
+      'discard of 0.0.0.0/0',
+      'match: { destination: 0.0.0.0/0 }\n    then: { discard: true }',
+      true,
+    ],
     ['a rule without destination', 'match: { protocol: udp }\n    then: { rate-limit: 100 }', true],
-    ['rate-limit of a /8', 'match: { destination: 10.0.0.0/8 }\n    then: { rate-limit: 100 }', true],
+    [
+      'rate-limit of a /8',
+      'match: { destination: 10.0.0.0/8 }\n    then: { rate-limit: 100 }',
+      true,
+    ],
     ['discard of ::/0', "match: { destination: '::/0' }\n    then: { discard: true }", true],
     ['a /9', 'match: { destination: 10.0.0.0/9 }\n    then: { discard: true }', false],
-    ['a /8 narrowed by a port', 'match: { destination: 10.0.0.0/8, destination-port: 53 }\n    then: { discard: true }', false],
-    ['a /8 narrowed by a source', 'match: { destination: 10.0.0.0/8, source: 192.0.2.1 }\n    then: { discard: true }', false],
-    ['a redirect of 0.0.0.0/0', "match: { destination: 0.0.0.0/0 }\n    then: { redirect: '65000:1' }", false],
+    [
+      'a /8 narrowed by a port',
+      'match: { destination: 10.0.0.0/8, destination-port: 53 }\n    then: { discard: true }',
+      false,
+    ],
+    [
+      'a /8 narrowed by a source',
+      'match: { destination: 10.0.0.0/8, source: 192.0.2.1 }\n    then: { discard: true }',
+      false,
+    ],
+    [
+      'a redirect of 0.0.0.0/0',
+      "match: { destination: 0.0.0.0/0 }\n    then: { redirect: '65000:1' }",
+      false,
+    ],
   ])('%s: tripped=%s', (_name, body, tripped) => {
     const plan = diffRoutes(set(load(`flows:\n  - ${body}\n`)), new Map());
     const verdict = evaluateGuard(plan, 0);
@@ -130,7 +150,9 @@ describe('the broad-flow guard', () => {
       new Map(),
     );
     const policy = { minAnnouncedForShare: 11, broadFlow: { ipv4: 16, ipv6: 48 } };
-    expect(evaluateGuard(plan, 0, policy).reason).toMatch(/discard of 10\.0\.0\.0\/16 \(\/16 or wider\)/);
+    expect(evaluateGuard(plan, 0, policy).reason).toMatch(
+      /discard of 10\.0\.0\.0\/16 \(\/16 or wider\)/,
+    );
   });
 
   it('counts flows in the mass-withdraw rule', () => {
