@@ -74,7 +74,9 @@ function familyOf(
     names.set(key, name);
     if (name !== 'destination' && name !== 'source') continue;
     const raw = match[key];
-    const p = canonicalFlowPrefix(Array.isArray(raw) && raw.length === 1 ? (raw[0] as unknown) : raw);
+    const p = canonicalFlowPrefix(
+      Array.isArray(raw) && raw.length === 1 ? (raw[0] as unknown) : raw,
+    );
     if (p instanceof ValueError) continue; // reported with the component
     if (afi !== undefined && p.afi !== afi) {
       issues.push({

@@ -82,6 +82,9 @@ export function readFlowWords(tokens: readonly string[]): FlowWords | string {
       }
       continue;
     }
+    const known = ['rd', 'route-distinguisher', 'next-hop'].includes(word);
+    if (!known && !COMPONENT_WORDS.has(word) && !ACTION_WORDS.has(word))
+      return `unknown word "${word}"`;
     const v = readValue(tokens, i + 1);
     if (typeof v === 'string') return `${word}: ${v}`;
     i = v.next;
@@ -90,8 +93,7 @@ export function readFlowWords(tokens: readonly string[]): FlowWords | string {
     else if (word === 'next-hop') nextHop = one ?? '';
     else if (COMPONENT_WORDS.has(word)) match[word] = v.values;
     else if (LIST_ACTIONS.has(word)) then[word] = v.values;
-    else if (ACTION_WORDS.has(word)) then[word] = /^[0-9]+$/.test(one ?? '') ? Number(one) : one;
-    else return `unknown word "${word}"`;
+    else then[word] = /^[0-9]+$/.test(one ?? '') ? Number(one) : one;
   }
   if (then['redirect-to-nexthop'] === true && nextHop !== undefined)
     then['redirect-to-nexthop'] = nextHop;
