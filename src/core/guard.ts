@@ -69,6 +69,7 @@ export function evaluateGuard(
   plan: Plan,
   announcedCount: number,
   policy: GuardPolicy = DEFAULT_GUARD_POLICY,
+  options: GuardOptions = {},
 ): GuardVerdict {
   const replaced = replacedWithdrawKeys(plan);
   const withdrawCount =
@@ -81,7 +82,7 @@ export function evaluateGuard(
     withdrawCount,
     announcedCount,
   });
-  const broad = broadFlows(plan, policy.broadFlow ?? DEFAULT_BROAD_FLOW_POLICY);
+  const broad = broadFlows(plan, policy.broadFlow ?? DEFAULT_BROAD_FLOW_POLICY, options.accepted);
   const counts = `${withdrawCount} of ${announcedCount} announced routes`;
   if (announcedCount > 0 && withdrawCount >= announcedCount) {
     return verdict(true, `plan withdraws every announced route (${counts})`);
@@ -114,11 +115,26 @@ export function evaluateGuard(
   return verdict(false, `plan withdraws ${counts}, within the limits`);
 }
 
+export interface GuardOptions {
+  /**
+   * Keys accepted before (the last applied desired state): a broad flow among them was confirmed
+   * or applied already, and re-announcing it (after an ExaBGP restart, say) needs no confirmation.
+   * Called only for broad flows.
+   */
+  readonly accepted?: (key: string) => boolean;
+}
+
 /** Reasons (`key: why`) for each broad flow the plan announces or updates, sorted by key. */
-function broadFlows(plan: Plan, policy: BroadFlowPolicy): string[] {
+function broadFlows(
+  plan: Plan,
+  policy: BroadFlowPolicy,
+  accepted: ((key: string) => boolean) | undefined,
+): string[] {
   const out: string[] = [];
   const check = (r: Route): void => {
     if (r.flow === undefined) return;
+    if (broadFlowReason(r.flow, r.afi, policy) === undefined) return;
+    if (accepted?.(routeKey(r)) === true) return;
     const why = broadFlowReason(r.flow, r.afi, policy);
     if (why !== undefined) out.push(`${routeKey(r)}: ${why}`);
   };

@@ -155,6 +155,16 @@ describe('the broad-flow guard', () => {
     );
   });
 
+  it('does not hold again a broad flow accepted before (re-announced after an ExaBGP restart)', () => {
+    const broad = load(
+      'flows:\n  - match: { destination: 0.0.0.0/0 }\n    then: { discard: true }\n',
+    );
+    const plan = diffRoutes(set(broad), new Map());
+    const key = routeKey(broad[0]!);
+    expect(evaluateGuard(plan, 0, undefined, { accepted: (k) => k === key }).tripped).toBe(false);
+    expect(evaluateGuard(plan, 0, undefined, { accepted: () => false }).tripped).toBe(true);
+  });
+
   it('counts flows in the mass-withdraw rule', () => {
     const plan = diffRoutes(new Map(), set(DNS));
     expect(evaluateGuard(plan, 1)).toMatchObject({ tripped: true, withdrawCount: 1 });
