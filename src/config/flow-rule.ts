@@ -195,6 +195,12 @@ const EXCLUSIVE: readonly (readonly FlowActionName[])[] = [
   ['redirect-to-nexthop', 'copy'],
 ];
 
+const bothRedirects: FlowIssue = {
+  code: 'E_FLOW',
+  path: ['then'],
+  message: 'contradictory actions: redirect to an address is redirect-to-nexthop; give one',
+};
+
 function canonicalThen(v: unknown, issues: FlowIssue[]): FlowAction[] {
   if (!isRaw(v) || Object.keys(v).length === 0) {
     issues.push({ code: 'E_FLOW', path: ['then'], message: 'then needs at least one action' });
@@ -221,8 +227,13 @@ function canonicalThen(v: unknown, issues: FlowIssue[]): FlowAction[] {
       });
       continue;
     }
-    // rate-limit 0 is what ExaBGP sends for discard: one rule, one spelling
+    // rate-limit 0 is what ExaBGP sends for discard, and `redirect <ip>` is next-hop <ip> plus
+    // redirect-to-nexthop on the wire: one rule, one spelling
     if (name === 'rate-limit' && value === '0') byName.set('discard', { name: 'discard' });
+    else if (name === 'redirect' && typeof value === 'string' && !/^[0-9]+:[0-9]+$/.test(value)) {
+      if (byName.has('redirect-to-nexthop')) issues.push(bothRedirects);
+      byName.set('redirect-to-nexthop', { name: 'redirect-to-nexthop', value });
+    } else if (name === 'redirect-to-nexthop' && byName.has(name)) issues.push(bothRedirects);
     else if (Array.isArray(value) && value.length === 0) continue;
     else byName.set(name, value === undefined ? { name } : { name, value });
     value = undefined;
@@ -236,18 +247,6 @@ function canonicalThen(v: unknown, issues: FlowIssue[]): FlowAction[] {
         message: `contradictory actions: ${present.join(' and ')}`,
       });
   }
-  const redirect = byName.get('redirect')?.value;
-  if (
-    typeof redirect === 'string' &&
-    !/^[0-9]+:[0-9]+$/.test(redirect) &&
-    (byName.has('copy') || byName.has('redirect-to-nexthop'))
-  )
-    issues.push({
-      code: 'E_FLOW',
-      path: ['then'],
-      message:
-        'contradictory actions: redirect to an address sets the next-hop, and so does copy / redirect-to-nexthop',
-    });
   return FLOW_ACTIONS.flatMap((n) => {
     const a = byName.get(n);
     return a === undefined ? [] : [a];
@@ -257,7 +256,7 @@ function canonicalThen(v: unknown, issues: FlowIssue[]): FlowAction[] {
 /** Addresses in actions must be of the rule's family (they become its next-hop). */
 function checkActionFamily(afi: Afi, then: readonly FlowAction[], issues: FlowIssue[]): void {
   for (const a of then) {
-    if (a.name !== 'redirect-to-nexthop' && a.name !== 'copy' && a.name !== 'redirect') continue;
+    if (a.name !== 'redirect-to-nexthop' && a.name !== 'copy') continue;
     const ip = typeof a.value === 'string' ? parseAddress(a.value) : undefined;
     if (ip !== undefined && ip.afi !== afi)
       issues.push({
