@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'E_EMPTY'
   | 'E_EXPANSION_LIMIT'
   | 'E_UPDATE_TOO_LARGE'
+  | 'E_FLOW'
   | 'E_TOO_MANY_ERRORS'
   | 'W_NEXT_HOP_SELF_IPV6'
   | 'W_TOO_MANY_WARNINGS'

@@ -38,6 +38,8 @@ type Raw = Readonly<Record<string, unknown>>;
 export interface RouteDocument {
   readonly defaults?: Raw;
   readonly routes?: readonly Raw[];
+  /** FlowSpec rules (flow-entries.ts); `defaults` do not apply to them. */
+  readonly flows?: readonly Raw[];
 }
 
 interface Context {
@@ -83,6 +85,18 @@ const keysOfRoutes = new WeakMap<readonly Route[], readonly RouteKey[]>();
  */
 export function routeKeysOf(routes: readonly Route[]): readonly RouteKey[] | undefined {
   return keysOfRoutes.get(routes);
+}
+
+/**
+ * `routes` (from buildDocumentRoutes) followed by `flows`, with the keys of both recorded for
+ * routeKeysOf. Returns `routes` itself when there are no flows.
+ */
+export function appendFlows(routes: Route[], flows: readonly Route[]): Route[] {
+  if (flows.length === 0) return routes;
+  const keys = routeKeysOf(routes) ?? routes.map(routeKey);
+  const all = [...routes, ...flows];
+  keysOfRoutes.set(all, [...keys, ...flows.map(routeKey)]);
+  return all;
 }
 
 function flush(sink: EntrySink, base: readonly PathSegment[], issues: AttributeIssue[]): void {

@@ -2,6 +2,7 @@
 // request comment. Pure: returns strings/objects, no I/O, no timestamps, colour only on request.
 import type { GuardVerdict } from './guard.js';
 import { isEmptyPlan, replacedWithdrawKeys, summarizePlan, type Plan } from './plan.js';
+import { flowMatchJson, flowThenEntries, flowThenJson } from './flow.js';
 import { ALL_NEIGHBORS, routeKey, type Route, type RouteAttributes } from './route.js';
 
 export interface TextRenderOptions {
@@ -10,7 +11,12 @@ export interface TextRenderOptions {
 }
 
 type JsonValue =
-  string | number | boolean | readonly (number | readonly number[])[] | readonly string[];
+  | string
+  | number
+  | boolean
+  | readonly (number | readonly number[])[]
+  | readonly string[]
+  | Readonly<Record<string, string | readonly string[]>>;
 /** Attributes in ExaBGP spelling (`next-hop`, `local-preference`, ...); as-path `[1, 2, [3, 4]]`. */
 export type AttributesJson = Readonly<Record<string, JsonValue>>;
 
@@ -23,6 +29,9 @@ export interface RouteChangeJson {
   readonly prefix: string;
   readonly rd?: string;
   readonly 'path-information'?: number;
+  /** Flows only: the match components (`prefix` holds their canonical text). */
+  readonly match?: Readonly<Record<string, string | readonly string[]>>;
+  /** Attributes; for a flow, its actions (`{ "rate-limit": 1000 }`). */
   readonly before: AttributesJson | null;
   readonly after: AttributesJson | null;
   /** Only on withdraws: the neighbor gets the all-neighbors (`*`) value instead. */
@@ -40,6 +49,8 @@ export interface PlanJson {
   };
   readonly guard: {
     readonly tripped: boolean;
+    /** Only when the broad-flow rule tripped. */
+    readonly kind?: 'broad-flow';
     readonly reason: string;
     readonly withdraw_count: number;
     readonly announced_count: number;
@@ -87,18 +98,35 @@ function attributesJson(a: RouteAttributes): AttributesJson {
   return Object.fromEntries(attributeEntries(a).map(([name, , json]) => [name, json]));
 }
 
+/** A route's value as JSON: its attributes, or a flow's actions. */
+function valueJson(r: Route): AttributesJson {
+  return r.flow === undefined ? attributesJson(r.attributes) : flowThenJson(r.flow.then);
+}
+
+/** Display pairs of a route's value: attributes, or a flow's actions. */
+function valueEntries(r: Route): [string, string][] {
+  if (r.flow !== undefined) return flowThenEntries(r.flow.then);
+  return attributeEntries(r.attributes).map(([n, t]) => [n, t]);
+}
+
 /** `10.0.0.0/24 (ipv4 unicast, all neighbors)`. */
 function describe(r: Route): string {
   const rd = r.rd === undefined ? '' : ` rd ${r.rd}`;
   const pi = r.pathInformation === undefined ? '' : ` path-information ${r.pathInformation}`;
   const who = r.target === ALL_NEIGHBORS ? 'all neighbors' : `neighbor ${r.target}`;
-  return `${r.prefix}${rd}${pi} (${r.afi} ${r.safi}, ${who})`;
+  const flow = r.flow === undefined ? '' : 'flow ';
+  return `${flow}${r.prefix}${rd}${pi} (${r.afi} ${r.safi}, ${who})`;
 }
 
-/** Only the attributes that differ: `med: 10 -> 20`, absent shown as `(none)`. */
-function changedAttributes(before: RouteAttributes, after: RouteAttributes): string[] {
-  const old = new Map(attributeEntries(before).map(([n, t]) => [n, t]));
-  const now = new Map(attributeEntries(after).map(([n, t]) => [n, t]));
+/** The value line under an announce: attributes, or `then <actions>` for a flow. */
+function valueLine(r: Route): string {
+  return r.flow === undefined ? r.value : `then ${r.value}`;
+}
+
+/** Only the attributes (or flow actions) that differ: `med: 10 -> 20`, absent shown as `(none)`. */
+function changedAttributes(before: Route, after: Route): string[] {
+  const old = new Map(valueEntries(before));
+  const now = new Map(valueEntries(after));
   const names = [...new Set([...now.keys(), ...old.keys()])];
   return names
     .filter((n) => old.get(n) !== now.get(n))
@@ -112,11 +140,11 @@ type Paint = (colour: keyof typeof ANSI, text: string) => string;
 function planLines(plan: Plan, paint: Paint): string[] {
   const lines: string[] = [];
   for (const r of plan.announce) {
-    lines.push(paint('green', `+ announce ${describe(r)}`), `      ${r.value}`);
+    lines.push(paint('green', `+ announce ${describe(r)}`), `      ${valueLine(r)}`);
   }
   for (const u of plan.update) {
     lines.push(paint('yellow', `~ update ${describe(u.after)}`));
-    const changed = changedAttributes(u.before.attributes, u.after.attributes);
+    const changed = changedAttributes(u.before, u.after);
     // Equal attributes with another value text: show the whole value change.
     const details = changed.length > 0 ? changed : [`${u.before.value} -> ${u.after.value}`];
     for (const d of details) lines.push(`      ${d}`);
@@ -142,7 +170,7 @@ function summaryLine(plan: Plan): string {
 function bannerLines(guard: GuardVerdict | undefined): string[] {
   if (guard?.tripped !== true) return [];
   return [
-    `!!! mass-withdraw guard tripped: ${guard.reason}`,
+    `!!! ${guard.kind ?? 'mass-withdraw'} guard tripped: ${guard.reason}`,
     '!!! this plan must be confirmed before it is applied',
   ];
 }
@@ -172,6 +200,7 @@ function keyFields(r: Route): Omit<RouteChangeJson, 'action' | 'before' | 'after
     prefix: r.prefix,
     ...(r.rd !== undefined ? { rd: r.rd } : {}),
     ...(r.pathInformation !== undefined ? { 'path-information': r.pathInformation } : {}),
+    ...(r.flow !== undefined ? { match: flowMatchJson(r.flow.match) } : {}),
   };
 }
 
@@ -186,18 +215,18 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
       action: 'announce' as const,
       ...keyFields(r),
       before: null,
-      after: attributesJson(r.attributes),
+      after: valueJson(r),
     })),
     ...plan.update.map((u) => ({
       action: 'update' as const,
       ...keyFields(u.after),
-      before: attributesJson(u.before.attributes),
-      after: attributesJson(u.after.attributes),
+      before: valueJson(u.before),
+      after: valueJson(u.after),
     })),
     ...plan.withdraw.map((r) => ({
       action: 'withdraw' as const,
       ...keyFields(r),
-      before: attributesJson(r.attributes),
+      before: valueJson(r),
       after: null,
       ...(replaced.has(routeKey(r)) ? { replaced_by_all_neighbors_route: true as const } : {}),
     })),
@@ -210,6 +239,7 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
         ? null
         : {
             tripped: guard.tripped,
+            ...(guard.kind === 'broad-flow' ? { kind: guard.kind } : {}),
             reason: guard.reason,
             withdraw_count: guard.withdrawCount,
             announced_count: guard.announcedCount,
@@ -218,7 +248,7 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
     reasserts: plan.reassert.map((r) => ({
       ...keyFields(r.route),
       reason: r.reason,
-      attributes: attributesJson(r.route.attributes),
+      attributes: valueJson(r.route),
     })),
   };
 }
@@ -241,7 +271,7 @@ export function renderPlanMarkdown(
   const parts = ['### exabgp-reconciler plan'];
   if (guard?.tripped === true) {
     parts.push(
-      `> [!CAUTION]\n> **Mass-withdraw guard tripped:** ${guard.reason}.\n` +
+      `> [!CAUTION]\n> **${guard.kind === 'broad-flow' ? 'Broad-flow' : 'Mass-withdraw'} guard tripped:** ${guard.reason}.\n` +
         '> This plan must be confirmed before it is applied.',
     );
   }

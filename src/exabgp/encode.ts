@@ -3,6 +3,7 @@
 // here emits a non-ASCII byte.
 import { bug } from '../errors.js';
 import { DEFAULT_DIALECT, DIALECTS, type Dialect } from './dialect.js';
+import { encodeFlowPlan, splitFlowPlan } from './encode-flow.js';
 import { replacedWithdrawKeys, type Plan } from '../core/plan.js';
 import {
   ALL_NEIGHBORS,
@@ -376,6 +377,10 @@ function addressParts(a: string): number[] {
  * // ['announce attributes next-hop 192.0.2.254 nlri 10.0.0.0/24 10.0.1.0/24', 'withdraw route 10.9.0.0/24']
  */
 export function encodePlan(plan: Plan, options: EncodeOptions = {}): CommandLine[] {
+  // FlowSpec hook (encode-flow.ts): flows get their own lines, after the unicast ones.
+  const split = splitFlowPlan(plan);
+  if (split !== undefined)
+    return [...encodePlan(split.routes, options), ...encodeFlowPlan(split.flows, options)];
   const bulk = options.bulk ?? true;
   const ctx: Context = {
     dialect: options.dialect ?? DIALECTS[DEFAULT_DIALECT],

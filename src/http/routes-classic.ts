@@ -3,6 +3,7 @@
 // source (announce upserts, withdraw removes); nothing here ever writes a command anywhere.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseRouteCommand } from '../exabgp/command.js';
+import { isFlowCommand, parseFlowCommand } from '../exabgp/flow-command.js';
 import { DIALECTS, type DialectName } from '../exabgp/dialect.js';
 import { makeRoute, routeKey } from '../core/route.js';
 import type { Route } from '../core/route.js';
@@ -57,12 +58,16 @@ export function parseClassicCommand(
   action: 'announce' | 'withdraw';
   route: Route;
 } {
-  const parsed = parseRouteCommand(line, { dialect: DIALECTS[dialect] });
+  // FlowSpec (`announce flow route ...`): the same grammar as route files' flows
+  const parsed = isFlowCommand(line)
+    ? parseFlowCommand(line)
+    : parseRouteCommand(line, { dialect: DIALECTS[dialect] });
   if (!parsed.ok) {
     const first = parsed.diagnostics[0]?.message ?? 'invalid command';
     throw new HttpError(400, 'E_COMMAND', `rejected ${quote(line)}: ${first}`, parsed.diagnostics);
   }
   const { action, route } = parsed.value;
+  if (route.flow !== undefined) return { action, route };
   return { action, route: makeRoute({ ...route, source: { source: 'api', line: 0, col: 0 } }) };
 }
 
@@ -130,7 +135,7 @@ export function registerClassicRoute(app: FastifyInstance, ctx: RouteContext): v
         bodyLimit: ctx.limits.formBodyLimit,
         schema: {
           summary:
-            'Classic form endpoint: command=announce route ... | withdraw route ... (edits the api source)',
+            'Classic form endpoint: command=announce route ... | withdraw route ... | announce flow route ... | withdraw flow route ... (edits the api source)',
           consumes: ['application/x-www-form-urlencoded', 'multipart/form-data'],
           response: {
             200: PLAN_SCHEMA,

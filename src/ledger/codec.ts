@@ -2,7 +2,9 @@
 // read-only snapshot: each distinct value stored once (value_text, interned by ValueIds), routes as
 // `key \t value-id` lines. Encodes and decodes rows; the Ledger decides what is written when.
 import type { Afi, Route, RouteAttributes, RouteKey, Safi } from '../core/route.js';
-import { routeKey } from '../core/route.js';
+import { isFlowRoute, routeKey } from '../core/route.js';
+import { flowRoute } from '../config/flow-entries.js';
+import { flowRuleFromTexts } from '../config/flow-text.js';
 import { ReconcilerError } from '../errors.js';
 import type { CommitKind, StoredSource } from './ledger.js';
 import type { Db } from './db.js';
@@ -50,6 +52,7 @@ export function readValues(db: Db): Map<number, StoredValue> {
 /** Rebuild a route from its key (target afi safi [rd X] prefix [path-information N]) and value. */
 export function routeFromKey(key: RouteKey, v: StoredValue): Route {
   const p = key.split(' ');
+  if (isFlowRoute({ safi: p[2] as Safi })) return flowFromKey(key, p, v);
   const target = p[0]!;
   const afi = p[1] as Afi;
   const safi = p[2] as Safi;
@@ -74,6 +77,21 @@ export function routeFromKey(key: RouteKey, v: StoredValue): Route {
   }
   if (routeKey(route) !== key) {
     throw new ReconcilerError('E_STATE', `ledger holds an unreadable route key "${key}"`);
+  }
+  return route;
+}
+
+/** A flow's key is `target afi flow[-vpn] [rd X] <match text>`; its rule is read back from the texts. */
+function flowFromKey(key: RouteKey, p: readonly string[], v: StoredValue): Route {
+  const hasRd = p[3] === 'rd';
+  const matchText = p.slice(hasRd ? 5 : 3).join(' ');
+  const read = flowRuleFromTexts(matchText, v.value);
+  const route =
+    read === undefined
+      ? undefined
+      : flowRoute(p[0] ?? '', read.afi, hasRd ? p[4] : undefined, read.rule);
+  if (route === undefined || routeKey(route) !== key || route.value !== v.value) {
+    throw new ReconcilerError('E_STATE', `ledger holds an unreadable flow "${key}"`);
   }
   return route;
 }
@@ -165,6 +183,10 @@ export function readSchemaVersion(db: Db): number | undefined {
 /** A route without its `source` (what the ledger keeps), built as one literal. */
 export function bareRoute(r: Route): Route {
   if (r.source === undefined) return r;
+  if (r.flow !== undefined) {
+    const { source: _source, ...bare } = r;
+    return bare;
+  }
   if (r.rd === undefined && r.pathInformation === undefined) {
     return {
       target: r.target,

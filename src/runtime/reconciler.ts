@@ -176,7 +176,7 @@ export class Reconciler implements ReconcilerHandle {
         this.status.guardBlocked(view);
         log.warn(
           { [LogField.planHash]: view.hash, [LogField.reason]: view.guard.reason },
-          'plan not applied: the mass-withdraw guard tripped; confirm it with its hash',
+          `plan not applied: the ${view.guard.kind ?? 'mass-withdraw'} guard tripped; confirm it with its hash`,
         );
         return this.finish(log, id, startedAt, 'guard-blocked', plan, undefined);
       }

@@ -63,6 +63,8 @@ export interface RigOptions {
   encoder?: 'text' | 'json';
   respawn?: boolean;
   env?: Record<string, Record<string, string>>;
+  /** FlowSpec: BIRD flow4/flow6 channels and ExaBGP's ipv4/ipv6 flow families (default off). */
+  flow?: boolean;
   /** Wait for both sessions before returning (default true). */
   waitEstablished?: boolean;
   /** Called with the fresh directories before any daemon starts (e.g. to write routes.d). */
@@ -238,6 +240,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       port: p.port,
       neighbor: p.exabgpAddress,
       asn: ASN,
+      ...(options.flow === true ? { flow: true } : {}),
     })),
   });
   const neighbors: ExabgpNeighbor[] = peers.map((p) => ({
@@ -255,6 +258,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
     ...(options.respawn === undefined ? {} : { respawn: options.respawn }),
     ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.flow === true ? { flow: true } : {}),
   });
   let keep = process.env['E2E_KEEP_ARTIFACTS'] === '1';
   const processStarts = () =>

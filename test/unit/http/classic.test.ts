@@ -76,7 +76,14 @@ describe('POST / (classic form endpoint)', () => {
     ['non-ascii text', 'announce route 100.10.0.0/24 next-hop self med 1\u00a0'],
     ['an empty command', '   '],
     ['an invalid prefix', 'announce route 100.10.0.0/33 next-hop self'],
-    ['a flow route', 'announce flow route { match { destination 10.0.0.0/8; } then { discard; } }'],
+    [
+      'an invalid flow route',
+      'announce flow route { match { destination 10.0.0.1/8; } then { discard; } }',
+    ],
+    [
+      'a flow route with a second command',
+      'announce flow route destination 10.0.0.0/24 discard shutdown',
+    ],
   ])('rejects %s with 400 and changes nothing', async (_name, command) => {
     h = makeHarness();
     const res = await form(command);
