@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'E_RANGE'
   | 'E_COMMUNITY'
   | 'E_DUPLICATE_ROUTE'
+  | 'E_EXPIRY'
+  | 'W_EXPIRED'
   | 'E_CONFLICT'
   | 'E_NESTING'
   | 'E_EMPTY'

@@ -4,6 +4,7 @@ import { formatDiagnostic, hasErrors, compareDiagnostics } from '../core/diagnos
 import type { Diagnostic } from '../core/diagnostic.js';
 import { RouteDirLoader, mergeSources } from '../config/load-routes.js';
 import { parseCommandArgs } from './args.js';
+import { expiredEntryWarnings } from '../core/expiry.js';
 import { EXIT, writeLine, type CliIo } from './io.js';
 
 const USAGE = `usage: exabgp-reconciler validate [--routes DIR] [--quiet]
@@ -33,6 +34,7 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
   const { sources } = await loader.load();
   const merged = mergeSources(sources);
   const diagnostics: Diagnostic[] = merged.ok ? [...merged.warnings] : [...merged.diagnostics];
+  if (merged.ok) diagnostics.push(...expiredEntryWarnings(merged.value.values(), Date.now()));
   diagnostics.sort(compareDiagnostics);
   for (const d of diagnostics) writeLine(io.stderr, formatDiagnostic(d));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;

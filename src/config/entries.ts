@@ -29,6 +29,7 @@ import {
   type EntrySink,
 } from './entry-checks.js';
 import type { PathSegment } from './locate.js';
+import { entryExpiry } from './expiry.js';
 
 export type { EntrySink } from './entry-checks.js';
 
@@ -190,6 +191,7 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
     );
   }
   const { attributes, value } = internValue(ctx, toRouteAttributes({ ...f, nextHop: f.nextHop }));
+  const expiry = entryExpiry(entry, sink, ['routes', i]);
   const { line, col } = sink.entryPosition(i);
   const shared: EntryShared = {
     safi: familyOfEntry(f),
@@ -226,7 +228,10 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
         SELF_IPV6_WARNING,
       );
     }
-    for (const target of targets) addRoute(ctx, entryRoute(shared, target, afi, prefix), i, item);
+    for (const target of targets) {
+      const route = entryRoute(shared, target, afi, prefix);
+      addRoute(ctx, expiry === undefined ? route : { ...route, expiry }, i, item);
+    }
   }
 }
 

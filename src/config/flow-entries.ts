@@ -1,5 +1,6 @@
 // A schema-valid document's `flows` list → canonical flow Routes (safi flow / flow-vpn) plus
 // semantic diagnostics: components, families, actions, neighbors, rd, duplicate keys. No I/O.
+import { entryExpiry } from './expiry.js';
 import { flowMatchText, flowThenText, type FlowRule } from '../core/flow.js';
 import {
   ALL_NEIGHBORS,
@@ -82,6 +83,7 @@ export function buildDocumentFlows(
     for (const issue of issues)
       sink.report(issue.code, 'error', ['flows', i, ...issue.path], issue.message);
     const targets = targetsOf(sink, i, entry['neighbors']);
+    const expiry = entryExpiry(entry, sink, ['flows', i]);
     if (issues.length > 0) continue;
     const at = positions[i] ?? { line: 0, col: 0 };
     const source = { source: sink.source, line: at.line, col: at.col };
@@ -96,7 +98,8 @@ export function buildDocumentFlows(
       continue;
     }
     for (const target of targets) {
-      const route = target === ALL_NEIGHBORS ? first : { ...first, target };
+      const targeted = target === ALL_NEIGHBORS ? first : { ...first, target };
+      const route = expiry === undefined ? targeted : { ...targeted, expiry };
       const key = routeKey(route);
       const before = seen.get(key);
       if (before !== undefined) {

@@ -107,6 +107,27 @@ function registerStateGauges(registry: Registry, backend: ReconcilerHandle): voi
     },
   });
   new Gauge({
+    name: `${PREFIX}expiring_routes`,
+    help: 'Desired routes and flows with expires/ttl, by state: expiring (still announced) or expired (withdrawn)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const expiry = backend.getStatus().expiry;
+      this.set({ state: 'expiring' }, expiry?.expiring ?? 0);
+      this.set({ state: 'expired' }, expiry?.expired ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}next_expiry_seconds`,
+    help: 'Seconds until the next desired entry expires (absent when none expires)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const next = backend.getStatus().expiry?.next;
+      if (next !== undefined && next !== null) this.set((Date.parse(next) - Date.now()) / 1000);
+    },
+  });
+  new Gauge({
     name: `${PREFIX}using_last_good`,
     help: '1 while the input is invalid and the last good desired state is in use',
     registers: [registry],

@@ -127,6 +127,20 @@ export interface ReconcilerStatus {
   readonly neighbors: Readonly<Record<string, NeighborStatus>>;
   /** The last `--verify` check; null before the first one, absent when --verify is off. */
   readonly verify?: VerifyStatus | null;
+  /** Entries with `expires` / `ttl` at the last reconcile (absent before the first one). */
+  readonly expiry?: ExpiryStatus;
+}
+
+/** Expiring entries: counts, and the soonest ones with when they expire(d). */
+export interface ExpiryStatus {
+  /** Desired entries already expired (withdrawn, or never announced). */
+  readonly expired: number;
+  /** Desired entries that will expire. */
+  readonly expiring: number;
+  /** The next expiry (ISO 8601), null when none. */
+  readonly next: string | null;
+  /** Up to 50 keys, soonest first: `expires in 14m`, `expired 2h ago`. */
+  readonly entries: readonly { readonly key: string; readonly at: string; readonly when: string }[];
 }
 
 /** Result of `confirmPlan`: confirmed, or why not (no guarded plan, or a different hash). */
