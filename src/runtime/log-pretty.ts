@@ -44,11 +44,21 @@ function paint(on: boolean, code: string, text: string): string {
 /** A field value as `key=value` text: bare words stay bare, anything else is JSON. */
 function valueText(value: unknown): string {
   let text: string;
-  if (typeof value === 'string') text = /^[^\s"=\\\x00-\x1f]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'string') text = isBareWord(value) ? value : JSON.stringify(value);
   else if (typeof value === 'number' || typeof value === 'boolean' || value === null)
     text = String(value);
-  else text = JSON.stringify(value) ?? String(value);
+  else text = JSON.stringify(value) ?? typeof value;
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}...` : text;
+}
+
+/** No space, quote, `=`, backslash or control character: safe to show unquoted. */
+function isBareWord(text: string): boolean {
+  if (text === '') return false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x22 || c === 0x3d || c === 0x5c) return false;
+  }
+  return true;
 }
 
 function timeText(time: unknown): string {

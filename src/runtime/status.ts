@@ -17,8 +17,10 @@ import type {
 } from './handle.js';
 import type { InstanceIdentity } from '../exabgp/io/instance.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { ProgressTracker } from './progress.js';
 
 const RECENT_ACK_ERRORS = 20;
+const RECENT_RECONCILES = 10;
 
 export interface StatusDeps {
   readonly clock: Clock;
@@ -49,8 +51,13 @@ export class StatusTracker {
   };
   private readonly ackErrors: AckError[] = [];
   private readonly neighbors: Record<string, NeighborStatus> = {};
+  private readonly recent: ReconcileRecord[] = [];
+  /** The apply in flight: the reconciler hands its hook to applyLines. */
+  readonly progress: ProgressTracker;
 
-  constructor(private readonly deps: StatusDeps) {}
+  constructor(private readonly deps: StatusDeps) {
+    this.progress = new ProgressTracker(deps.clock);
+  }
 
   nextId(): number {
     this.id += 1;
@@ -109,6 +116,8 @@ export class StatusTracker {
       this.synced = true;
     }
     this.last = record;
+    this.recent.push(record);
+    this.recent.splice(0, Math.max(0, this.recent.length - RECENT_RECONCILES));
     return record;
   }
 
@@ -141,6 +150,8 @@ export class StatusTracker {
       announcedCount: ledger.announced.size,
       pendingCount: ledger.pending.size,
       neighbors: { ...this.neighbors },
+      progress: this.progress.status,
+      recentReconciles: [...this.recent],
     };
   }
 

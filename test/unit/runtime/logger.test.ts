@@ -23,7 +23,7 @@ function capture(tty = false): { stream: Writable; text: () => string } {
 describe('createLogger', () => {
   it.each<[LogFormat, RegExp]>([
     ['json', /^\{"level":30,.*"name":"exabgp-reconciler".*"msg":"hello"\}\n$/],
-    ['pretty', /^\d\d:\d\d:\d\d\.\d{3} INFO  hello\n$/],
+    ['pretty', /^\d\d:\d\d:\d\d\.\d{3} INFO {2}hello\n$/],
   ])('writes %s lines to the given stream', async (format, expected) => {
     const { stream, text } = capture();
     const logger = createLogger({ level: 'info', format, stream });
