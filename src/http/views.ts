@@ -103,6 +103,7 @@ export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
     pending_count: s.pendingCount,
     neighbors: renderNeighbors(s.neighbors),
     ...(s.verify === undefined ? {} : { verify: renderVerify(s.verify) }),
+    ...(s.families === undefined ? {} : { families: s.families }),
     ...(s.progress === undefined
       ? {}
       : { progress: s.progress === null ? null : renderProgress(s.progress) }),

@@ -145,6 +145,11 @@ export interface ReconcilerStatus {
   readonly neighbors: Readonly<Record<string, NeighborStatus>>;
   /** The last `--verify` check; null before the first one, absent when --verify is off. */
   readonly verify?: VerifyStatus | null;
+  /** Desired and announced routes per family (`ipv4 unicast`), absent from backends without them. */
+  readonly families?: {
+    readonly desired: Readonly<Record<string, number>>;
+    readonly announced: Readonly<Record<string, number>>;
+  };
   /** The apply in flight, null when none (absent from backends that do not track it). */
   readonly progress?: ProgressStatus | null;
   /** The last few finished reconciles, newest last (absent from backends that do not keep them). */

@@ -2,6 +2,7 @@
 // states. Reads the other components' state; decides nothing.
 import type { GuardVerdict } from '../core/guard.js';
 import { summarizePlan, type Plan } from '../core/plan.js';
+import { familyOf, type RouteSet } from '../core/route.js';
 import type { ApplyReport } from './apply.js';
 import type { Clock } from './clock.js';
 import type { DesiredState } from './desired-state.js';
@@ -54,6 +55,15 @@ export class StatusTracker {
   private readonly recent: ReconcileRecord[] = [];
   /** The apply in flight: the reconciler hands its hook to applyLines. */
   readonly progress: ProgressTracker;
+  /** Routes per family, recounted only when the set (desired) or the ledger revision changed. */
+  private desiredFamilies: { of: RouteSet | null; counts: Record<string, number> } = {
+    of: null,
+    counts: {},
+  };
+  private announcedFamilies: { revision: number; counts: Record<string, number> } = {
+    revision: -1,
+    counts: {},
+  };
 
   constructor(private readonly deps: StatusDeps) {
     this.progress = new ProgressTracker(deps.clock);
@@ -150,9 +160,23 @@ export class StatusTracker {
       announcedCount: ledger.announced.size,
       pendingCount: ledger.pending.size,
       neighbors: { ...this.neighbors },
+      families: this.familyCounts(desired),
       progress: this.progress.status,
       recentReconciles: [...this.recent],
     };
+  }
+
+  private familyCounts(desired: DesiredState): NonNullable<ReconcilerStatus['families']> {
+    const current = desired.current;
+    if (this.desiredFamilies.of !== current)
+      this.desiredFamilies = { of: current, counts: countFamilies(current ?? new Map()) };
+    const ledger = this.deps.ledger;
+    if (this.announcedFamilies.revision !== ledger.revision)
+      this.announcedFamilies = {
+        revision: ledger.revision,
+        counts: countFamilies(ledger.announced),
+      };
+    return { desired: this.desiredFamilies.counts, announced: this.announcedFamilies.counts };
   }
 
   private notReadyReason(desired: DesiredState, writer: ExabgpWriter): string | undefined {
@@ -161,4 +185,14 @@ export class StatusTracker {
     if (!this.synced) return 'initial sync in progress';
     return undefined;
   }
+}
+
+/** `{ 'ipv4 unicast': 10, ... }`, families sorted by name. */
+function countFamilies(routes: RouteSet): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of routes.values()) {
+    const family = familyOf(r);
+    counts.set(family, (counts.get(family) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
