@@ -34,6 +34,16 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      {
+        // The /ui page in Debian's headless Chromium (playwright-core), against a built `run`.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
       e2e('4.2'),
       e2e('5.0'),
       ...(process.env['E2E_SOAK'] === '1'

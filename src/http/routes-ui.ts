@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ReconcilerStatus } from '../runtime/handle.js';
 import type { RouteContext } from './route-context.js';
 import { assessStatus, planExcerpt, type PlanExcerpt, type StatusJson } from './status-summary.js';
+import { FAVICON_SVG } from './ui/favicon.js';
 import { PAGE_CSS } from './ui/page-css.js';
 import { PAGE_HTML } from './ui/page-html.js';
 import { PAGE_JS } from './ui/page-js.js';
@@ -29,6 +30,7 @@ const ASSETS: Readonly<Record<string, readonly [string, string]>> = {
   '/ui': ['text/html; charset=utf-8', PAGE_HTML],
   '/ui/app.js': ['text/javascript; charset=utf-8', PAGE_JS],
   '/ui/app.css': ['text/css; charset=utf-8', PAGE_CSS],
+  '/ui/favicon.svg': ['image/svg+xml', FAVICON_SVG],
 };
 
 export function registerUiRoutes(

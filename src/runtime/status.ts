@@ -55,9 +55,12 @@ export class StatusTracker {
   private readonly recent: ReconcileRecord[] = [];
   /** The apply in flight: the reconciler hands its hook to applyLines. */
   readonly progress: ProgressTracker;
-  /** Routes per family, recounted only when the set (desired) or the ledger revision changed. */
-  private desiredFamilies: { of: RouteSet | null; counts: Record<string, number> } = {
-    of: null,
+  /**
+   * Routes per family, recounted only when the desired state may have changed (it is edited in
+   * place: a finished reconcile, another size or api source) or the ledger revision moved.
+   */
+  private desiredFamilies: { key: readonly unknown[]; counts: Record<string, number> } = {
+    key: [],
     counts: {},
   };
   private announcedFamilies: { revision: number; counts: Record<string, number> } = {
@@ -168,8 +171,12 @@ export class StatusTracker {
 
   private familyCounts(desired: DesiredState): NonNullable<ReconcilerStatus['families']> {
     const current = desired.current;
-    if (this.desiredFamilies.of !== current)
-      this.desiredFamilies = { of: current, counts: countFamilies(current ?? new Map()) };
+    const key = [current, current?.size, desired.api, this.counters.reconciles];
+    if (
+      key.some((k, i) => this.desiredFamilies.key[i] !== k) ||
+      this.desiredFamilies.key.length === 0
+    )
+      this.desiredFamilies = { key, counts: countFamilies(current ?? new Map()) };
     const ledger = this.deps.ledger;
     if (this.announcedFamilies.revision !== ledger.revision)
       this.announcedFamilies = {

@@ -7,6 +7,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>exabgp-reconciler</title>
 <link rel="stylesheet" href="/ui/app.css">
+<link rel="icon" href="/ui/favicon.svg" type="image/svg+xml">
 <script src="/ui/app.js" defer></script>
 </head>
 <body>
