@@ -1,0 +1,203 @@
+// examples/prometheus and examples/grafana against a live `run` (dist/main.js, standalone, acks
+// off, HTTP on an ephemeral loopback port): every metric and label value they reference exists in
+// its GET /metrics, the rules file has the expected shape, and promtool (Debian's `prometheus`
+// package) accepts the rules, their unit tests and every dashboard expression.
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { MAIN, REPO } from '../helpers/spawn-cli.js';
+
+const RULES = join(REPO, 'examples', 'prometheus', 'exabgp-reconciler.rules.yml');
+const RULES_TEST = join(REPO, 'examples', 'prometheus', 'exabgp-reconciler.rules.test.yml');
+const DASHBOARD = join(REPO, 'examples', 'grafana', 'exabgp-reconciler.dashboard.json');
+const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
+/** Prometheus's own series the rules may use besides ours. */
+const PROMETHEUS_SERIES = new Set(['up']);
+
+interface Rule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels: { readonly severity: string };
+  readonly annotations: { readonly summary: string; readonly description?: string };
+}
+
+let root: string;
+let child: ChildProcessWithoutNullStreams;
+let metricsText: string;
+
+function rulesExprs(): { name: string; expr: string }[] {
+  const doc = parse(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] };
+  return doc.groups.flatMap((g) => g.rules.map((r) => ({ name: r.alert, expr: r.expr })));
+}
+
+function dashboardExprs(): { name: string; expr: string }[] {
+  const doc = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+    panels: { title: string; targets: { expr: string }[] }[];
+    templating: { list: { name: string; definition?: string }[] };
+  };
+  const panels = doc.panels.flatMap((p) => p.targets.map((t) => ({ name: p.title, expr: t.expr })));
+  const vars = doc.templating.list
+    .filter((v) => v.definition !== undefined)
+    .map((v) => ({ name: `$${v.name}`, expr: v.definition! }));
+  return [...panels, ...vars];
+}
+
+/** Metric names /metrics declares (# TYPE), with a histogram's _bucket, _sum and _count. */
+function exportedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(m[1]!);
+    if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m[1]! + s);
+  }
+  return names;
+}
+
+/** `name{a="x",b="y"}` selectors with exact matchers (other than instance/job) in `expr`. */
+function exactSelectors(expr: string): { metric: string; label: string; value: string }[] {
+  const out: { metric: string; label: string; value: string }[] = [];
+  for (const m of expr.matchAll(/(exabgp_reconciler_[a-z0-9_]+)\{([^}]*)\}/g)) {
+    for (const l of m[2]!.matchAll(/([a-z_]+)="([^"]*)"/g)) {
+      if (l[1] !== 'instance' && l[1] !== 'job')
+        out.push({ metric: m[1]!, label: l[1]!, value: l[2]! });
+    }
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'examples-metrics-'));
+  mkdirSync(join(root, 'routes.d'));
+  writeFileSync(
+    join(root, 'routes.d', 'a.yaml'),
+    'routes:\n  - prefix: 10.1.0.0/24\n    next-hop: 192.0.2.1\n',
+  );
+  child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'run',
+      '--routes',
+      'routes.d',
+      '--ack',
+      'off',
+      '--listen',
+      '127.0.0.1:0',
+      '--verify-interval',
+      '0',
+    ],
+    { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  child.stdout.resume();
+  const port = await new Promise<number>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`run did not listen: ${err}`)), 10_000);
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+      const m = /"port":(\d+),"msg":"http api listening"/.exec(err);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    if (/^exabgp_reconciler_reconciles_total [1-9]/m.test(metricsText) || Date.now() > deadline)
+      break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}, 30_000);
+
+afterAll(async () => {
+  if (child !== undefined) {
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    child.stdin.end();
+    await closed;
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('examples/prometheus and examples/grafana', () => {
+  it.each([
+    ['the alert rules', rulesExprs],
+    ['the dashboard', dashboardExprs],
+  ])('%s reference only metrics a live /metrics exports', (_name, exprs) => {
+    const exported = exportedNames(metricsText);
+    expect(exported.size).toBeGreaterThan(20);
+    const all = exprs();
+    expect(all.length).toBeGreaterThan(5);
+    for (const { name, expr } of all) {
+      const referenced = [
+        ...[...expr.matchAll(/\b(exabgp_reconciler_[a-z0-9_]+)/g)].map((m) => m[1]!),
+        ...[...expr.matchAll(/\b([a-z_]+)\{/g)]
+          .map((m) => m[1]!)
+          .filter((n) => PROMETHEUS_SERIES.has(n)),
+      ];
+      expect(referenced.length, `${name}: ${expr}`).toBeGreaterThan(0);
+      for (const metric of referenced) {
+        if (PROMETHEUS_SERIES.has(metric)) continue;
+        expect(exported.has(metric), `${name}: ${metric} is not in /metrics`).toBe(true);
+      }
+      for (const s of exactSelectors(expr)) {
+        const sample = new RegExp(`^${s.metric}\\{[^}]*${s.label}="${s.value}"`, 'm');
+        expect(sample.test(metricsText), `${name}: no ${s.metric}{${s.label}="${s.value}"}`).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  it('every rule is an alert with a severity, a summary and a valid duration', () => {
+    const doc = parse(readFileSync(RULES, 'utf8')) as { groups: { name: string; rules: Rule[] }[] };
+    expect(doc.groups).toHaveLength(1);
+    const rules = doc.groups[0]!.rules;
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        'ExabgpReconcileFailing',
+        'ExabgpReconcileStale',
+        'ExabgpGuardHoldingPlan',
+        'ExabgpAckErrors',
+        'ExabgpUsingLastGoodState',
+        'ExabgpVerifyDrift',
+      ]),
+    );
+    for (const r of rules) {
+      expect(r.alert).toMatch(/^[A-Z][A-Za-z]+$/);
+      expect(['critical', 'warning']).toContain(r.labels.severity);
+      expect(r.annotations.summary.length).toBeGreaterThan(10);
+      if (r.for !== undefined) expect(r.for).toMatch(/^\d+[smh]$/);
+    }
+  });
+
+  const promtool = PROMTOOL === undefined && process.env['CI'] !== 'true' ? it.skip : it;
+  promtool('promtool accepts the rules and their unit tests', () => {
+    if (PROMTOOL === undefined) throw new Error('promtool not found: apt-get install prometheus');
+    const check = execFileSync(PROMTOOL, ['check', 'rules', RULES], { encoding: 'utf8' });
+    expect(check).toContain('SUCCESS: 10 rules found');
+    const test = execFileSync(PROMTOOL, ['test', 'rules', RULES_TEST], {
+      encoding: 'utf8',
+      cwd: join(REPO, 'examples', 'prometheus'),
+    });
+    expect(test).toContain('SUCCESS');
+  });
+
+  promtool('promtool parses every dashboard expression', () => {
+    if (PROMTOOL === undefined) throw new Error('promtool not found: apt-get install prometheus');
+    // As recording rules, with the $instance variable replaced by what Grafana would send.
+    const rules = dashboardExprs()
+      .filter((e) => !e.expr.startsWith('label_values('))
+      .map(
+        (e, i) =>
+          `      - record: dashboard:expr${i}\n        expr: ${JSON.stringify(e.expr.replaceAll('$instance', '.+'))}`,
+      );
+    const file = join(root, 'dashboard.rules.yml');
+    writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
+    const check = execFileSync(PROMTOOL, ['check', 'rules', file], { encoding: 'utf8' });
+    expect(check).toContain(`SUCCESS: ${rules.length} rules found`);
+  });
+});
