@@ -1,4 +1,4 @@
-// Issue 13 e2e: operator experience under a real ExaBGP (4.2 and 5.0) with two BIRD peers. An
+// Issue 13 e2e: operator experience under a real ExaBGP (4.2 and 5.0) with two BIRD peers. A
 // 40k-route edit reports its progress (log lines, GET /v1/status `progress`, the apply metrics)
 // while ExaBGP acknowledges it; `status` says converged once BIRD holds every route; removing the
 // table is held by the guard (`status` exits 3 with the hash) until `confirm HASH`; no session

@@ -3,7 +3,16 @@
 // its GET /metrics, the rules file has the expected shape, and promtool (Debian's `prometheus`
 // package) accepts the rules, their unit tests and every dashboard expression.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +37,7 @@ interface Rule {
 let root: string;
 let child: ChildProcessWithoutNullStreams;
 let metricsText: string;
+let runPort: number;
 
 function rulesExprs(): { name: string; expr: string }[] {
   const doc = parse(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] };
@@ -104,6 +114,7 @@ beforeAll(async () => {
       }
     });
   });
+  runPort = port;
   const deadline = Date.now() + 10_000;
   for (;;) {
     metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -186,6 +197,44 @@ describe('examples/prometheus and examples/grafana', () => {
     expect(test).toContain('SUCCESS');
   });
 
+  const PROMETHEUS = existsSync('/usr/bin/prometheus') ? '/usr/bin/prometheus' : undefined;
+  const server = PROMETHEUS === undefined && process.env['CI'] !== 'true' ? it.skip : it;
+  server(
+    'a real Prometheus scrapes the live /metrics, loads the rules and answers every dashboard query',
+    async () => {
+      if (PROMETHEUS === undefined)
+        throw new Error('prometheus not found: apt-get install prometheus');
+      await withPrometheus(PROMETHEUS, root, runPort, async (query, get) => {
+        // every rule loaded and evaluated without error
+        const rules = (await get('/api/v1/rules')) as {
+          groups: { rules: { name: string; health: string; lastError?: string }[] }[];
+        };
+        const loaded = rules.groups.flatMap((g) => g.rules);
+        expect(loaded).toHaveLength(rulesExprs().length);
+        for (const r of loaded)
+          expect({ rule: r.name, health: r.health, error: r.lastError ?? '' }).toEqual({
+            rule: r.name,
+            health: 'ok',
+            error: '',
+          });
+        // every dashboard panel query returns data for this instance
+        for (const { name, expr } of dashboardExprs()) {
+          if (expr.startsWith('label_values(')) continue;
+          const result = await query(expr.replaceAll('$instance', '.+'));
+          // The drift gauge has no samples before a --verify check (none here: acks are off).
+          if (expr.includes('verify_drift_routes')) continue;
+          expect(result.length, `${name}: ${expr} returned no series`).toBeGreaterThan(0);
+        }
+        // a healthy reconciler fires nothing
+        const alerts = (await get('/api/v1/alerts')) as {
+          alerts: { labels: { alertname: string }; state: string }[];
+        };
+        expect(alerts.alerts.filter((a) => a.state === 'firing')).toEqual([]);
+      });
+    },
+    60_000,
+  );
+
   promtool('promtool parses every dashboard expression', () => {
     if (PROMTOOL === undefined) throw new Error('promtool not found: apt-get install prometheus');
     // As recording rules, with the $instance variable replaced by what Grafana would send.
@@ -201,3 +250,87 @@ describe('examples/prometheus and examples/grafana', () => {
     expect(check).toContain(`SUCCESS: ${rules.length} rules found`);
   });
 });
+
+type Query = (expr: string) => Promise<unknown[]>;
+type Get = (path: string) => Promise<unknown>;
+
+/**
+ * Prometheus on an ephemeral loopback port, scraping `run` on `target` every second with the
+ * example rules, until `up` is 1 and two scrapes have landed (so rate() has points); then `body`.
+ */
+async function withPrometheus(
+  binary: string,
+  dir: string,
+  target: number,
+  body: (query: Query, get: Get) => Promise<void>,
+): Promise<void> {
+  const port = await freePort();
+  const config = join(dir, 'prometheus.yml');
+  copyFileSync(RULES, join(dir, 'exabgp-reconciler.rules.yml'));
+  writeFileSync(
+    config,
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      'rule_files: [exabgp-reconciler.rules.yml]',
+      'scrape_configs:',
+      '  - job_name: exabgp-reconciler',
+      `    static_configs: [{ targets: ['127.0.0.1:${target}'] }]`,
+      '',
+    ].join('\n'),
+  );
+  const prom = spawn(
+    binary,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  prom.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
+  const exited = new Promise((resolve) => prom.on('close', resolve));
+  const get: Get = async (path) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const doc = (await res.json()) as { status: string; data: unknown; error?: string };
+    if (doc.status !== 'success') throw new Error(`${path}: ${doc.error ?? doc.status}`);
+    return doc.data;
+  };
+  const query: Query = async (expr) =>
+    ((await get(`/api/v1/query?query=${encodeURIComponent(expr)}`)) as { result: unknown[] })
+      .result;
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const up = await query('count_over_time(up{job="exabgp-reconciler"}[1m]) >= 3 and up == 1');
+        const evaluated = (await get('/api/v1/rules')) as { groups: { lastEvaluation: string }[] };
+        if (up.length > 0 && !evaluated.groups.some((g) => g.lastEvaluation.startsWith('0001')))
+          break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`prometheus never scraped the reconciler: ${log}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await body(query, get);
+  } finally {
+    prom.kill('SIGTERM');
+    await exited;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
