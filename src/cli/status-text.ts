@@ -34,6 +34,13 @@ const KNOWN = new Set([
   'families',
 ]);
 
+/**
+ * Extension point: text for a status section other issues add (`checks`, `speakers`, `flows`),
+ * one line per item; a section without an entry here is printed as indented JSON.
+ */
+export const SECTION_RENDERERS: Readonly<Record<string, (value: unknown) => readonly string[]>> =
+  {};
+
 const PLAN_LINES_SHOWN = 20;
 
 export function ago(iso: string | null | undefined, now: number): string {
@@ -167,7 +174,10 @@ export function renderLiveStatus(state: UiState, url: string, now: number): stri
   );
   for (const key of Object.keys(s).sort()) {
     if (KNOWN.has(key)) continue;
-    out.push(...sectionLines(key, JSON.stringify(s[key], null, 2).split('\n')));
+    const render = SECTION_RENDERERS[key];
+    const lines =
+      render === undefined ? JSON.stringify(s[key], null, 2).split('\n') : render(s[key]);
+    out.push(...sectionLines(key, lines));
   }
   return `${out.join('\n')}\n`;
 }

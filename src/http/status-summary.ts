@@ -96,6 +96,21 @@ export interface Verdict {
   readonly warnings: readonly string[];
 }
 
+/** Reasons and warnings one status section contributes to the verdict. */
+export type SectionVerdict = (status: StatusJson & Readonly<Record<string, unknown>>) => {
+  readonly reasons: readonly string[];
+  readonly warnings: readonly string[];
+};
+
+/**
+ * Extension point for the status sections other issues add (health `checks`, fleet `speakers`,
+ * `flows`): each entry reads its own top-level key of the GET /v1/status document (absent: no
+ * opinion) and says why that part is not converged. `status` and /ui show an unknown section as
+ * JSON under its name until they get a renderer (SECTION_RENDERERS in cli/status-text.ts,
+ * RENDERERS in ui/page-js.ts).
+ */
+export const SECTION_VERDICTS: readonly SectionVerdict[] = [];
+
 /** The plan text cut to `limit` changes per kind (a cold start's plan is the whole table). */
 export function planExcerpt(view: PlanView, limit = 50): PlanExcerpt {
   const plan = view.plan;
@@ -187,5 +202,10 @@ export function assessStatus(status: StatusJson, plan: PlanExcerpt | null): Verd
     );
   for (const [address, n] of Object.entries(status.neighbors))
     if (n.state === 'down') warnings.push(`neighbor ${address} is down`);
+  for (const section of SECTION_VERDICTS) {
+    const v = section(status as StatusJson & Readonly<Record<string, unknown>>);
+    reasons.push(...v.reasons);
+    warnings.push(...v.warnings);
+  }
   return { converged: reasons.length === 0, reasons, warnings };
 }
