@@ -15,7 +15,7 @@ import { renderStatus } from './views.js';
 export interface UiOptions {
   /** Whether POST /v1/plan/confirm needs a bearer token (the page then asks for it). */
   readonly tokenRequired: boolean;
-  /** The pending plan is recomputed at most this often for /ui/state (a full diff each time). */
+  /** The pending plan (a full diff) is recomputed after each reconcile, else this often. */
   readonly planCacheMs?: number;
   /** Milliseconds since the epoch (tests inject a clock). */
   readonly now?: () => number;
@@ -49,7 +49,7 @@ export function registerUiRoutes(
     });
   }
   const now = options.now ?? Date.now;
-  const cacheMs = options.planCacheMs ?? 2000;
+  const cacheMs = options.planCacheMs ?? 30_000;
   // Recomputed when a reconcile finished or the counts moved, else at most every cacheMs: a
   // page left open on a 1M-route table must not run a full diff per poll.
   let cached: { at: number; key: string; plan: PlanExcerpt } | undefined;
@@ -71,7 +71,7 @@ export function registerUiRoutes(
     {
       schema: {
         summary:
-          'What the /ui page and `exabgp-reconciler status` show: /v1/status, whether it is converged and why not, the pending plan (first 50 changes per kind; recomputed at most every 2 s)',
+          'What the /ui page and `exabgp-reconciler status` show: /v1/status, whether it is converged and why not, the pending plan (first 50 changes per kind; recomputed after each reconcile, else every 30 s)',
       },
     },
     () => {
