@@ -55,8 +55,8 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
                            the command dialect; auto asks ExaBGP (\`version\`) at start-up,
                            and assumes 4.2 when nothing answers (acks off)  [auto]
   --log-level LEVEL        trace, debug, info, warn, error                  [info]
-  --log-format json|pretty one JSON object per line, or one readable line per event
-                           (colour unless NO_COLOR is set)   [pretty on a terminal, else json]
+  --log-format json|pretty JSON lines, or one readable line per event (coloured
+                           unless NO_COLOR is set)    [pretty on a terminal, else json]
   --listen HOST:PORT|none  HTTP API address; non-loopback needs --token-file [127.0.0.1:5000]
   --token-file FILE        bearer token required by the mutating HTTP endpoints
   --body-limit SIZE        largest HTTP body (512k, 32m, 1g)                [32m]
