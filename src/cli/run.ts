@@ -3,7 +3,7 @@
 // with routes kept; a fatal configuration problem under ExaBGP waits for EOF instead of exiting.
 import { errorText, isTty, type CliIo } from './io.js';
 import { parseArgs } from 'node:util';
-import { buildRunSettings, type RunSettings } from '../config/settings.js';
+import { buildRunSettings, ENV_PREFIX, type RunSettings } from '../config/settings.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
 import { systemClock } from '../runtime/clock.js';
 import { DesiredState } from '../runtime/desired-state.js';
@@ -16,7 +16,7 @@ import {
   type InstanceIdentity,
 } from '../exabgp/io/instance.js';
 import { Ledger, LEDGER_SCHEMA_VERSION } from '../ledger/ledger.js';
-import { createLogger, LogField, type Logger } from '../runtime/logger.js';
+import { createLogger, LogField, resolveLogFormat, type Logger } from '../runtime/logger.js';
 import { Reconciler } from '../runtime/reconciler.js';
 import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime/shutdown.js';
 import { createVerifier } from '../runtime/verifier.js';
@@ -33,7 +33,8 @@ export type RunIo = CliIo;
 export const RUN_USAGE = `usage: exabgp-reconciler run [options]
 
 The ExaBGP API process: put it in ExaBGP's process stanza (encoder text or json). It writes only
-ExaBGP commands on stdout, reads ExaBGP's answers on stdin and logs JSON on stderr.
+ExaBGP commands on stdout, reads ExaBGP's answers on stdin and logs on stderr (JSON lines, or
+readable lines when stderr is a terminal).
 
 options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --routes DIR             route files (*.yaml, *.yml)                      [routes.d]
@@ -54,7 +55,8 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
                            the command dialect; auto asks ExaBGP (\`version\`) at start-up,
                            and assumes 4.2 when nothing answers (acks off)  [auto]
   --log-level LEVEL        trace, debug, info, warn, error                  [info]
-  --log-format json|pretty                                                  [json]
+  --log-format json|pretty JSON lines, or one readable line per event (coloured
+                           unless NO_COLOR is set)    [pretty on a terminal, else json]
   --listen HOST:PORT|none  HTTP API address; non-loopback needs --token-file [127.0.0.1:5000]
   --token-file FILE        bearer token required by the mutating HTTP endpoints
   --body-limit SIZE        largest HTTP body (512k, 32m, 1g)                [32m]
@@ -101,6 +103,7 @@ function loadHttp(): Promise<typeof import('../http/start.js')> {
 /** Run until ExaBGP goes away or a signal; resolves with the exit code. */
 export async function runCommand(argv: readonly string[], io: RunIo): Promise<number> {
   let settings: RunSettings;
+  let formatFlag: string | boolean | undefined;
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -113,15 +116,17 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       return 0;
     }
     settings = buildRunSettings(values, io.env, io.cwd);
+    formatFlag = values['log-format'];
     if (settings.bodyLimit !== null) (await loadHttp()).parseBodyLimit(settings.bodyLimit);
   } catch (err) {
     return fatal(io, `exabgp-reconciler run: ${errorText(err)}`, findExabgpAncestor(process.ppid));
   }
+  // No --log-format (flag or environment): readable on a terminal, JSON under ExaBGP and in pipes.
+  const explicit = formatFlag !== undefined || logFormatInEnv(io.env);
   const logger = createLogger({
     level: settings.logLevel,
-    format: settings.logFormat,
     stream: io.stderr,
-    colorize: isTty(io.stderr),
+    ...resolveLogFormat(explicit ? settings.logFormat : 'auto', io.stderr, io.env),
   });
   let instance: InstanceIdentity | undefined;
   let ledger: Ledger;
@@ -143,6 +148,11 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   } finally {
     ledger.close();
   }
+}
+
+/** EXABGP_RECONCILER_LOG_FORMAT chose a format (settings.ts already validated it). */
+function logFormatInEnv(env: RunIo['env']): boolean {
+  return env[`${ENV_PREFIX}LOG_FORMAT`] !== undefined;
 }
 
 function lookupInstance(settings: RunSettings): InstanceIdentity | undefined {

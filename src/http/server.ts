@@ -29,6 +29,7 @@ import { registerClassicRoute } from './routes-classic.js';
 import { registerDesiredRoutes } from './routes-desired.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerStateRoutes } from './routes-state.js';
+import { registerUiRoutes } from './routes-ui.js';
 import { applyServerCaps, checkHost, lingerIfBodyUnread, serverOptions } from './server-options.js';
 import { cut } from './text.js';
 
@@ -114,6 +115,7 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
     scope.removeContentTypeParser('text/plain');
     registerHealthRoutes(scope, ctx, registry);
     registerStateRoutes(scope, ctx);
+    registerUiRoutes(scope, ctx, { tokenRequired: deps.token !== undefined });
     done();
   });
   registerDesiredRoutes(app, ctx);

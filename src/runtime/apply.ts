@@ -37,6 +37,14 @@ export interface ApplyOptions {
   readonly commitDelayMs: number;
   /** Checked before each line: stop writing (SIGTERM); lines in flight still settle. */
   readonly shouldStop?: () => boolean;
+  /** Told the size of the work, then each settled line (progress.ts: log lines, status, metrics). */
+  readonly progress?: ApplyProgress;
+}
+
+/** The progress hook: `begin` once per apply, `settled` once per line answered or given up on. */
+export interface ApplyProgress {
+  begin(lines: number, routes: number): void;
+  settled(routes: number, ok: boolean): void;
 }
 
 export const DEFAULT_APPLY_OPTIONS: ApplyOptions = {
@@ -175,7 +183,12 @@ export async function applyLines(
       logFailure(deps.logger, line, outcome);
     }
     settler.settle(line, outcome);
+    options.progress?.settled(line.routes.length, outcome === 'done' || outcome === 'written');
   };
+  options.progress?.begin(
+    lines.length,
+    lines.reduce((n, l) => n + l.routes.length, 0),
+  );
   // Batches grow 1, 2, 4, ... up to batchLines: the first line is written after marking one line,
   // not a whole batch (at a cold start that is 32k routes and ~40 ms before ExaBGP has anything).
   let size = Math.min(1, options.batchLines);

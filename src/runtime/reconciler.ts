@@ -196,7 +196,8 @@ export class Reconciler implements ReconcilerHandle {
       const report = await applyLines(lines, this.deps, {
         ...(this.options.apply ?? DEFAULT_APPLY_OPTIONS),
         shouldStop: () => this.stopping,
-      });
+        progress: this.status.progress.start(id, log),
+      }).finally(() => this.status.progress.finish());
       // Off the critical path: the sources are stored once their lines are written and settled,
       // as the last applied desired state (used when the files are invalid at start-up).
       if (reload.fresh)
