@@ -34,6 +34,9 @@ export type ErrorCode =
   | 'E_EXABGP_ACK_TIMEOUT'
   | 'E_GUARD'
   | 'E_HTTP_BIND'
+  | 'E_STORE'
+  | 'E_STORE_UNAVAILABLE'
+  | 'E_PRECONDITION_FAILED'
   | 'E_COMMAND';
 
 /** Retryable codes requeue with backoff; everything else is terminal for the operation. */

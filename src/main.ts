@@ -10,6 +10,7 @@ commands:
   run        the ExaBGP API process: watch routes, apply the diff to ExaBGP over stdout
   plan       dry-run diff of desired routes against an announced state (for CI)
   validate   check route files; diagnostics on stderr
+  fleet      fleet status: every speaker sharing an etcd api source, converged or not
 
 Run 'exabgp-reconciler <command> --help' for a command's options.
 `;
@@ -21,6 +22,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   validate: async (argv, io) => (await import('./cli/validate.js')).validateCommand(argv, io),
   plan: async (argv, io) => (await import('./cli/plan.js')).planCommand(argv, io),
   run: async (argv, io) => (await import('./cli/run.js')).runCommand(argv, io),
+  fleet: async (argv, io) => (await import('./cli/fleet.js')).fleetCommand(argv, io),
 };
 
 async function main(): Promise<number> {

@@ -1,6 +1,8 @@
 // Edits of the api source, shared by PUT /v1/desired and the classic POST /: one at a time under a
 // mutex, so checking If-Match and replacing the source are atomic with respect to other edits.
+import type { Result } from '../core/diagnostic.js';
 import type { Route } from '../core/route.js';
+import { isReconcilerError } from '../errors.js';
 import type { ReconcilerHandle, PlanView } from '../runtime/handle.js';
 import { computeEtag, matchesIfMatch } from './etag.js';
 import { HttpError, rejectDocument } from './http-error.js';
@@ -31,7 +33,9 @@ export function editApiSource(
 ): Promise<ApiEditResult> {
   return lock.run(async () => {
     const current = backend.getApiRoutes();
-    const etag = computeEtag(current);
+    // A shared store (etcd) has its own ETag, its revision; a local source derives it from content.
+    const storeEtag = backend.getApiEtag?.();
+    const etag = storeEtag ?? computeEtag(current);
     if (edit.ifMatch !== undefined && !matchesIfMatch(edit.ifMatch, etag)) {
       throw new HttpError(
         412,
@@ -45,15 +49,42 @@ export function editApiSource(
     }
     const next = edit.next(current);
     // The same routes again (a controller re-sending its state): nothing to store or re-plan.
-    if (next === undefined || computeEtag(next) === etag)
+    if (next === undefined || (storeEtag === undefined && computeEtag(next) === etag))
       return { view: backend.getPlan(), etag, stored: false };
     if (edit.dryRun) {
       const preview = backend.previewApiRoutes(next);
       if (!preview.ok) throw rejectDocument(preview.diagnostics);
       return { view: preview.value, etag, stored: false };
     }
-    const replaced = await backend.replaceApiRoutes(next);
+    const replaced = await replaceInStore(backend, next, storeEtag, edit.ifMatch);
     if (!replaced.ok) throw rejectDocument(replaced.diagnostics);
-    return { view: replaced.value, etag: computeEtag(next), stored: true };
+    return {
+      view: replaced.value,
+      etag: backend.getApiEtag?.() ?? computeEtag(next),
+      stored: true,
+    };
   });
+}
+
+/**
+ * Replace the api source; in a shared store, a client's If-Match becomes a compare-and-swap on
+ * the store's revision (another speaker may have stored a newer document since we read ours).
+ */
+async function replaceInStore(
+  backend: ReconcilerHandle,
+  next: readonly Route[],
+  storeEtag: string | undefined,
+  ifMatch: string | undefined,
+): Promise<Result<PlanView>> {
+  const cas = storeEtag !== undefined && ifMatch !== undefined && ifMatch.trim() !== '*';
+  try {
+    return await backend.replaceApiRoutes(next, cas ? { expectEtag: storeEtag } : {});
+  } catch (err) {
+    if (!isReconcilerError(err)) throw err;
+    if (err.code === 'E_PRECONDITION_FAILED')
+      throw new HttpError(412, 'E_PRECONDITION_FAILED', err.message);
+    if (err.code === 'E_STORE_UNAVAILABLE')
+      throw new HttpError(503, 'E_STORE_UNAVAILABLE', err.message);
+    throw err;
+  }
 }
