@@ -147,15 +147,23 @@ export class EtcdApiSource implements ApiSource {
   watch(onChange: OnSourceChange): SourceWatch {
     this.onChange = onChange;
     let watcher: Watcher | undefined;
-    const ready = this.sync().then(async () => {
+    // The watch is created in the background: while etcd is down, creating it waits for etcd,
+    // and nothing of the speaker may wait with it (the periodic read covers the gap).
+    const ready = this.sync();
+    void ready.then(async () => {
       try {
-        watcher = await this.options.client.watch().key(this.docs.headKey).create();
-        watcher.on('put', () => this.requestSync());
-        watcher.on('delete', () => this.requestSync());
+        const created = await this.options.client.watch().key(this.docs.headKey).create();
+        if (this.closed) {
+          await created.cancel();
+          return;
+        }
+        watcher = created;
+        created.on('put', () => this.requestSync());
+        created.on('delete', () => this.requestSync());
         // A reconnected watch may have missed events (or hit a compacted revision): read again.
-        watcher.on('connected', () => this.requestSync());
-        watcher.on('disconnected', (err) => this.noteDown(err));
-        watcher.on('error', (err) => this.noteDown(err));
+        created.on('connected', () => this.requestSync());
+        created.on('disconnected', (err) => this.noteDown(err));
+        created.on('error', (err) => this.noteDown(err));
       } catch (err) {
         this.noteDown(err);
       }
