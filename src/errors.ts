@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'E_COMMUNITY'
   | 'E_DUPLICATE_ROUTE'
   | 'E_CONFLICT'
+  | 'E_SELECTOR'
   | 'E_NESTING'
   | 'E_EMPTY'
   | 'E_EXPANSION_LIMIT'

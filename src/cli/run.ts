@@ -292,6 +292,7 @@ async function runSession(
     debounceMs: settings.debounceMs,
     clock,
     logger,
+    speaker: fleet.speaker,
   });
   // In a fleet the api source lives in etcd (the ledger keeps the last one seen: fail static).
   const fleetParts = startFleet(fleet, { store: ledger, clock, logger });

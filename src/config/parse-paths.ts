@@ -4,7 +4,12 @@
 // same routes and diagnostics whichever path read it. Pure functions of the document.
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/diagnostic.js';
 import { ProblemCollector } from './collect.js';
-import { buildDocumentRoutes, type EntrySink, type RouteDocument } from './entries.js';
+import {
+  buildDocumentRoutes,
+  type EntrySink,
+  type FleetScope,
+  type RouteDocument,
+} from './entries.js';
 import { MAX_SCHEMA_ERRORS, routeBudget } from './limits.js';
 import type { SourceResult } from './load-routes.js';
 import { pointerToSegments, type LocatedDocument } from './locate.js';
@@ -76,6 +81,7 @@ export function checkDocument(
   hash: string,
   doc: LocatedDocument,
   bytes: number,
+  fleet?: FleetScope,
 ): SourceResult {
   const collector = new ProblemCollector(source);
   const empty = emptiness(doc.value);
@@ -88,7 +94,7 @@ export function checkDocument(
     return failed(source, hash, collector.finish(doc, stopped));
   }
   const sink = sinkOf(collector, doc);
-  const routes = buildDocumentRoutes(doc.value as RouteDocument, sink, routeBudget(bytes));
+  const routes = buildDocumentRoutes(doc.value as RouteDocument, sink, routeBudget(bytes), fleet);
   const diagnostics = collector.finish(doc);
   return { source, hash, routes: hasErrors(diagnostics) ? [] : routes, diagnostics };
 }
