@@ -54,6 +54,10 @@ export class EtcdDocumentStore {
     this.blobPrefix = `${base}/blobs/`;
   }
 
+  private blobKey(generation: string, i: number): string {
+    return `${this.blobPrefix}${generation}/${i.toString().padStart(6, '0')}`;
+  }
+
   /** The document as of one head revision; retried when a writer collected its blobs meanwhile. */
   async read(): Promise<StoredDocument> {
     for (let attempt = 0; ; attempt++) {
@@ -62,22 +66,21 @@ export class EtcdDocumentStore {
       if (kv === undefined) return { revision: 0, document: null, head: null };
       const revision = Number(kv.mod_revision);
       const head = parseHead(kv.value.toString('utf8'));
-      const blobs = await this.client
-        .getAll()
-        .prefix(`${this.blobPrefix}${head.generation}/`)
-        .sort('Key', 'Ascend')
-        .buffers();
-      const parts = Object.keys(blobs)
-        .sort()
-        .map((k) => blobs[k] as Buffer);
-      const gz = Buffer.concat(parts);
-      if (parts.length === head.shards && sha256(gz) === head.sha256) {
+      // One shard per request: a range of several would pass gRPC's 4 MiB message limit.
+      const parts = await Promise.all(
+        Array.from({ length: head.shards }, (_, i) =>
+          this.client.get(this.blobKey(head.generation, i)).buffer(),
+        ),
+      );
+      const present = parts.filter((p): p is Buffer => p !== null);
+      const gz = Buffer.concat(present);
+      if (present.length === head.shards && sha256(gz) === head.sha256) {
         return { revision, document: decodeDocument(gunzipSync(gz)), head };
       }
       if (attempt >= 3)
         throw new ReconcilerError(
           'E_STORE',
-          `etcd api document at revision ${revision} is incomplete (${parts.length}/${head.shards} shards)`,
+          `etcd api document at revision ${revision} is incomplete (${present.length}/${head.shards} shards)`,
         );
     }
   }
@@ -91,7 +94,7 @@ export class EtcdDocumentStore {
     const generation = `${options.now.toString().padStart(15, '0')}-${randomBytes(6).toString('hex')}`;
     const keys: string[] = [];
     for (let i = 0, off = 0; off < gz.length || i === 0; i++, off += SHARD_BYTES) {
-      const key = `${this.blobPrefix}${generation}/${i.toString().padStart(6, '0')}`;
+      const key = this.blobKey(generation, i);
       await this.client.put(key).value(gz.subarray(off, off + SHARD_BYTES));
       keys.push(key);
     }
