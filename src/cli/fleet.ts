@@ -10,8 +10,10 @@ import type { Logger } from '../runtime/logger.js';
 import type { ApiRouteStore } from '../sources/api.js';
 import { EtcdApiSource } from '../sources/etcd.js';
 import {
+  readConfirm,
   readFleet,
   StatusPublisher,
+  writeConfirm,
   type FleetView,
   type SpeakerRecord,
 } from '../sources/etcd-fleet.js';
@@ -27,9 +29,14 @@ import { errorText, type CliIo } from './io.js';
 
 export interface FleetParts {
   readonly api: EtcdApiSource;
-  /** Starts publishing this speaker's status (every `intervalMs`, when it changed). */
-  startPublishing(read: () => SpeakerSnapshot): void;
+  /**
+   * Starts publishing this speaker's status (every `intervalMs`, when it changed), and applying a
+   * guarded plan once the fleet confirmed the revision it holds (`confirm(hash)`).
+   */
+  startPublishing(read: () => SpeakerSnapshot, confirm: (hash: string) => void): void;
   view(): Promise<FleetView>;
+  /** Confirm, for the whole fleet, the guarded plans of api source revision `revision`. */
+  confirm(revision: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,20 +68,37 @@ export function startFleet(
   let timer: TimerHandle | undefined;
   let applied: number | null = null;
   let closed = false;
-  const tick = (read: () => SpeakerSnapshot): void => {
+  let confirmed = '';
+  /** A plan blocked by the guard at the revision the fleet confirmed: apply it (once per hash). */
+  const checkConfirm = async (snap: SpeakerSnapshot, confirm: (hash: string) => void) => {
+    const blocked = snap.status.guardBlocked;
+    const revision = api.health.revision;
+    if (blocked === null || revision === null || confirmed === blocked.hash) return;
+    const ok = await readConfirm(client, etcd.prefix).catch(() => null);
+    if (ok !== revision) return;
+    confirmed = blocked.hash;
+    deps.logger.warn(
+      { revision, plan_hash: blocked.hash },
+      'guarded plan confirmed for the fleet: applying it',
+    );
+    confirm(blocked.hash);
+  };
+  const tick = (read: () => SpeakerSnapshot, confirm: (hash: string) => void): void => {
     if (closed) return;
     const snap = read();
     if (snap.convergedApi !== undefined && snap.convergedApi === api.result)
       applied = api.health.revision;
     const record = speakerRecord(settings.speaker, snap.status, api, applied, deps.clock.now());
-    void publisher.publish(record).finally(() => {
-      if (!closed) timer = deps.clock.setTimeout(() => tick(read), intervalMs);
+    void Promise.all([publisher.publish(record), checkConfirm(snap, confirm)]).finally(() => {
+      if (!closed) timer = deps.clock.setTimeout(() => tick(read, confirm), intervalMs);
     });
   };
   return {
     api,
-    startPublishing: (read) => tick(read),
+    startPublishing: (read, confirm) => tick(read, confirm),
     view: () => readFleet(client, etcd.prefix),
+    confirm: (revision) =>
+      writeConfirm(client, etcd.prefix, revision, settings.speaker.name, deps.clock.now()),
     close: async () => {
       closed = true;
       if (timer !== undefined) deps.clock.clearTimeout(timer);
@@ -120,10 +144,13 @@ function speakerRecord(
 }
 
 export const FLEET_USAGE = `usage: exabgp-reconciler fleet status --etcd-endpoints URL[,URL...] [options]
+       exabgp-reconciler fleet confirm --revision N --etcd-endpoints URL[,URL...] [options]
 
-Every speaker publishing under the prefix, and whether it converged to the api source's current
-revision in etcd. Exit 0 when every speaker converged, 2 when one has not (or none is up), 1 on
-error.
+status: every speaker publishing under the prefix, and whether it converged to the api source's
+current revision in etcd. Exit 0 when every speaker converged, 2 when one has not (or none is
+up), 1 on error.
+confirm: one confirmation for the whole fleet: every speaker applies the plan its mass-withdraw
+guard blocked, if it holds api source revision N.
 
 options:
   --etcd-endpoints URL,...   etcd client URLs (EXABGP_RECONCILER_ETCD_ENDPOINTS)
@@ -131,6 +158,7 @@ options:
   --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE   TLS
   --etcd-user USER, --etcd-password-file FILE          authentication
   --json                     the fleet view as JSON (as GET /v1/fleet)
+  --revision N               (confirm) the api source revision to confirm
   -h, --help
 `;
 
@@ -138,18 +166,21 @@ options:
 export async function fleetCommand(argv: readonly string[], io: CliIo): Promise<number> {
   let settings: FleetSettings;
   let json = false;
+  let revision: number | undefined;
   try {
     const [sub, ...rest] = argv;
     if (sub === '--help' || sub === '-h') {
       io.stdout.write(FLEET_USAGE);
       return 0;
     }
-    if (sub !== 'status') throw new Error(`unknown fleet command "${sub ?? ''}"\n\n${FLEET_USAGE}`);
+    if (sub !== 'status' && sub !== 'confirm')
+      throw new Error(`unknown fleet command "${sub ?? ''}"\n\n${FLEET_USAGE}`);
     const { values } = parseArgs({
       args: rest,
       options: {
         ...FLEET_OPTIONS,
         json: { type: 'boolean' },
+        revision: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -160,6 +191,11 @@ export async function fleetCommand(argv: readonly string[], io: CliIo): Promise<
       return 0;
     }
     json = values.json === true;
+    if (sub === 'confirm') {
+      if (!/^[1-9][0-9]*$/.test(values.revision ?? ''))
+        throw new Error('fleet confirm needs --revision N (the api source revision)');
+      revision = Number(values.revision);
+    }
     settings = buildFleetSettings(values, io.env, hostname());
     if (settings.etcd === null) throw new Error('--etcd-endpoints is required');
   } catch (err) {
@@ -168,6 +204,12 @@ export async function fleetCommand(argv: readonly string[], io: CliIo): Promise<
   }
   const client = openEtcd(settings.etcd);
   try {
+    if (revision !== undefined) {
+      const by = `fleet-cli@${hostname()}`;
+      await withTimeout(writeConfirm(client, settings.etcd.prefix, revision, by, Date.now()), 5000);
+      io.stdout.write(`confirmed revision ${revision} for the fleet\n`);
+      return 0;
+    }
     const view = await withTimeout(readFleet(client, settings.etcd.prefix), 5000);
     io.stdout.write(json ? `${JSON.stringify(view, null, 2)}\n` : renderFleet(view));
     return view.converged && view.speakers.length > 0 ? 0 : 2;

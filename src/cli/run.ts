@@ -331,10 +331,10 @@ async function runSession(
     },
   );
   parts = { ...parts, reconciler, verifier };
-  fleetParts?.startPublishing(() => ({
-    status: reconciler.getStatus(),
-    convergedApi: reconciler.convergedApiSource,
-  }));
+  fleetParts?.startPublishing(
+    () => ({ status: reconciler.getStatus(), convergedApi: reconciler.convergedApiSource }),
+    (hash) => void reconciler.confirmPlan(hash),
+  );
   let http: HttpServerHandle | null = null;
   try {
     if (settings.listen !== 'none') {
@@ -343,7 +343,14 @@ async function runSession(
         listen: settings.listen,
         ...(settings.tokenFile === null ? {} : { tokenFile: settings.tokenFile }),
         ...(settings.bodyLimit === null ? {} : { bodyLimit: parseBodyLimit(settings.bodyLimit) }),
-        ...(fleetParts === null ? {} : { fleet: () => fleetParts.view() }),
+        ...(fleetParts === null
+          ? {}
+          : {
+              fleet: {
+                view: () => fleetParts.view(),
+                confirm: (revision: number) => fleetParts.confirm(revision),
+              },
+            }),
       });
     }
   } catch (err) {

@@ -59,7 +59,7 @@ export function readInventory(path: string): Speaker[] {
     const out: Record<string, string> = {};
     if (labels !== undefined && (labels === null || typeof labels !== 'object'))
       throw new ReconcilerError('E_USAGE', `${path}: speakers[${i}].labels must be a mapping`);
-    for (const [k, v] of Object.entries((labels ?? {}))) out[k] = String(v);
+    for (const [k, v] of Object.entries(labels ?? {})) out[k] = String(v);
     return { name, labels: out };
   });
 }

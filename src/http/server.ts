@@ -121,7 +121,7 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
   });
   registerDesiredRoutes(app, ctx);
   registerClassicRoute(app, ctx);
-  registerFleetRoutes(app, deps.fleet);
+  registerFleetRoutes(app, ctx, deps.fleet);
   return app;
 }
 

@@ -134,3 +134,30 @@ export class StatusPublisher {
     await lease?.revoke().catch(() => undefined);
   }
 }
+
+/** One confirmation for the fleet: the api source revision whose guarded plans may apply. */
+export function confirmKey(prefix: string): string {
+  return `${prefix.replace(/\/+$/, '')}/guard/confirm`;
+}
+
+export async function writeConfirm(
+  client: Etcd3,
+  prefix: string,
+  revision: number,
+  by: string,
+  now: number,
+): Promise<void> {
+  await client.put(confirmKey(prefix)).value(JSON.stringify({ revision, by, at: now }));
+}
+
+/** The confirmed revision, or null when none (or unreadable). */
+export async function readConfirm(client: Etcd3, prefix: string): Promise<number | null> {
+  const text = await client.get(confirmKey(prefix)).string();
+  if (text === null) return null;
+  try {
+    const v = (JSON.parse(text) as { revision?: unknown }).revision;
+    return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
+  } catch {
+    return null;
+  }
+}

@@ -175,5 +175,65 @@ describe('a fleet of two speakers on etcd', () => {
       'both speakers converged again',
     );
     expect(commands(a).some((l) => l.startsWith('withdraw'))).toBe(false);
+    // the records may predate the outage: healthy again is each speaker's own word
+    await until(
+      async () => {
+        const h = await Promise.all(
+          speakers.map((s) =>
+            fetch(url(s, '/healthz')).then((r) => r.json() as Promise<{ status: string }>),
+          ),
+        );
+        return h.every((x) => x.status === 'ok');
+      },
+      20_000,
+      'both speakers healthy again',
+    );
   }, 60_000);
+
+  it('stores a PUT that trips the guard everywhere, and applies it on every speaker after one confirmation', async () => {
+    const [a, b] = speakers as [Speaker, Speaker];
+    const put = (body: string) =>
+      fetch(url(a, '/v1/desired'), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/yaml' },
+        body,
+      });
+    const many = Array.from({ length: 12 }, (_, i) => `      - 100.64.${i}.0/24`).join('\n');
+    // keeps 192.0.2.0/24: dropping a speaker's only route would trip its guard already
+    const grow = `routes:\n  - prefix: 192.0.2.0/24\n    next-hop: 10.0.0.1\n  - prefixes:\n${many}\n    next-hop: 10.0.0.2\n`;
+    const grown = await put(grow);
+    expect(grown.status, await grown.clone().text()).toBe(200);
+    await until(
+      () => [a, b].every((s) => s.stdout.includes('100.64.11.0/24')),
+      10_000,
+      'both speakers to announce the 12 routes',
+    );
+    const shrink = await put('routes:\n  - prefix: 100.65.0.0/24\n    next-hop: 10.0.0.2\n');
+    expect(shrink.status).toBe(202); // stored, not applied: the guard tripped
+    const revision = Number(/"etcd-r(\d+)"/.exec(shrink.headers.get('etag') ?? '')?.[1]);
+    await until(
+      async () => {
+        const view = (await (await fetch(url(a, '/v1/fleet'))).json()) as {
+          speakers: { record: { guard: { blocked: boolean } } }[];
+        };
+        return view.speakers.every((s) => s.record.guard.blocked);
+      },
+      10_000,
+      'the guard to block the plan on both speakers',
+    );
+    expect([a, b].some((s) => s.stdout.includes('withdraw'))).toBe(false);
+    const confirm = await fetch(url(b, '/v1/fleet/confirm'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ revision }),
+    });
+    expect(confirm.status).toBe(200);
+    await until(
+      () => [a, b].every((s) => /withdraw[^\n]*100\.64\.11\.0\/24/.test(s.stdout)),
+      10_000,
+      'both speakers to apply the confirmed plan',
+    );
+    expect(a.stdout).toContain('announce route 100.65.0.0/24 next-hop 10.0.0.2');
+    expect(b.stdout).toContain('announce route 100.65.0.0/24 next-hop 10.0.0.2');
+  }, 40_000);
 });
