@@ -244,14 +244,14 @@ export function renderFleet(view: FleetView): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(','),
   ]);
-  const widths = rows.reduce<number[]>(
-    (w, row) => row.map((c, i) => Math.max(w[i] ?? 0, c.length)),
-    [],
-  );
+  // Columns that are empty on every row (no guard blocked, etcd reached) are left out.
+  const used = (i: number): boolean => rows.some((row) => (row[i] ?? '') !== '');
+  const cols = (rows[0] ?? []).map((_, i) => i).filter(used);
+  const widths = cols.map((i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   for (const row of rows)
     lines.push(
-      row
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
+      cols
+        .map((i, k) => (row[i] ?? '').padEnd(widths[k] ?? 0))
         .join('  ')
         .trimEnd(),
     );
