@@ -23,7 +23,7 @@ export interface EtcdApiSourceOptions {
   readonly store: ApiRouteStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Read head this often even without a watch event. */
+  /** Read head this often even without a watch event (default 5 s: one small get). */
   readonly resyncMs?: number;
   /** Reconnect back-off: first delay and cap. */
   readonly retryInitialMs?: number;
@@ -250,7 +250,7 @@ export class EtcdApiSource implements ApiSource {
     if (this.closed) return;
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     const down = this.unreachableSince !== null;
-    const delay = down ? this.retryMs : (this.options.resyncMs ?? 30_000);
+    const delay = down ? this.retryMs : (this.options.resyncMs ?? 5000);
     if (down) this.retryMs = Math.min(this.retryMs * 2, this.options.retryMaxMs ?? 5000);
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = undefined;

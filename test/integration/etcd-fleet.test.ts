@@ -205,7 +205,7 @@ describe('a fleet of two speakers on etcd', () => {
     expect(grown.status, await grown.clone().text()).toBe(200);
     await until(
       () => [a, b].every((s) => s.stdout.includes('100.64.11.0/24')),
-      10_000,
+      20_000,
       'both speakers to announce the 12 routes',
     );
     const shrink = await put('routes:\n  - prefix: 100.65.0.0/24\n    next-hop: 10.0.0.2\n');
@@ -235,5 +235,5 @@ describe('a fleet of two speakers on etcd', () => {
     );
     expect(a.stdout).toContain('announce route 100.65.0.0/24 next-hop 10.0.0.2');
     expect(b.stdout).toContain('announce route 100.65.0.0/24 next-hop 10.0.0.2');
-  }, 40_000);
+  }, 60_000);
 });
