@@ -11,13 +11,7 @@ import type { ApiRouteStore } from '../../src/sources/api.js';
 import { EtcdApiSource } from '../../src/sources/etcd.js';
 import { EtcdDocumentStore } from '../../src/sources/etcd-store.js';
 import { route } from '../helpers/routes.js';
-import {
-  startEtcd,
-  until,
-  waitHealthy,
-  type EtcdCluster,
-  type EtcdMember,
-} from './etcd-harness.js';
+import { leaderOf, startEtcd, until, waitHealthy, type EtcdCluster } from './etcd-harness.js';
 
 class MemoryStore implements ApiRouteStore {
   routes: readonly Route[] = [];
@@ -41,23 +35,6 @@ afterAll(async () => {
   client?.close();
   await etcd?.close();
 });
-
-async function leader(): Promise<EtcdMember> {
-  for (const m of etcd.members) {
-    if (m.proc === undefined) continue;
-    const c = new Etcd3({ hosts: m.clientUrl, dialTimeout: 1000 });
-    try {
-      const s = await c.maintenance.status();
-      const found = etcd.members.find((x) => x === m && s.header.member_id === s.leader);
-      if (found !== undefined) return found;
-    } catch {
-      // a member that does not answer is not the leader we can kill
-    } finally {
-      c.close();
-    }
-  }
-  throw new Error('no leader found');
-}
 
 function source(prefix: string, store = new MemoryStore(), c = client): EtcdApiSource {
   return new EtcdApiSource({
@@ -96,7 +73,7 @@ describe('a 3-member etcd cluster', () => {
     await a.replace(old, Date.now());
     await until(() => b.routes.length === 1, 5000, 'b on the old state');
     const next = bigRoutes(40_000);
-    const victim = await leader();
+    const victim = await leaderOf(etcd);
     const put = a.replace(next, Date.now()).then(
       () => 'committed' as const,
       () => 'refused' as const,

@@ -116,3 +116,20 @@ export async function until(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The member the others follow (asked of each running member in turn). */
+export async function leaderOf(cluster: EtcdCluster): Promise<EtcdMember> {
+  for (const m of cluster.members) {
+    if (m.proc === undefined) continue;
+    const c = new Etcd3({ hosts: m.clientUrl, dialTimeout: 1000 });
+    try {
+      const s = await c.maintenance.status();
+      if (s.header.member_id === s.leader) return m;
+    } catch {
+      // not answering: not a leader we can stop
+    } finally {
+      c.close();
+    }
+  }
+  throw new Error('no etcd leader found');
+}

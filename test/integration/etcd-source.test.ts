@@ -142,7 +142,7 @@ describe('the etcd api source', () => {
     expect(won).toHaveLength(1);
     const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(isReconcilerError(lost.reason) && lost.reason.code).toBe('E_PRECONDITION_FAILED');
-    const winner = results[0]!.status === 'fulfilled' ? one : two;
+    const winner = results[0].status === 'fulfilled' ? one : two;
     await until(
       () => keys(a.routes)[0] === keys(winner)[0] && keys(b.routes)[0] === keys(winner)[0],
       5000,

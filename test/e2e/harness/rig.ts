@@ -50,6 +50,22 @@ export function slotPeers(slot: number): [RigPeer, RigPeer] {
   ];
 }
 
+/**
+ * More ExaBGP speakers in one slot (the fleet file): speaker `k` (0-2) gets the addresses
+ * 127.0.<slot>.(20k+1/2/11/12) and the ports 12000+10*slot+2k (+1); speaker 0 is slotPeers(slot).
+ */
+export function slotSpeakerPeers(slot: number, k: number): [RigPeer, RigPeer] {
+  if (!Number.isInteger(k) || k < 0 || k > 2) throw new Error(`bad speaker index ${k}`);
+  const [a, b] = slotPeers(slot);
+  const at = (p: RigPeer, d: number): RigPeer => ({
+    ...p,
+    address: p.address.replace(/\.(\d+)$/, (_m, n: string) => `.${Number(n) + 20 * k}`),
+    exabgpAddress: p.exabgpAddress.replace(/\.(\d+)$/, (_m, n: string) => `.${Number(n) + 20 * k}`),
+    port: 12_000 + slot * 10 + 2 * k + d,
+  });
+  return [at(a, 0), at(b, 1)];
+}
+
 export type ProcessSpec =
   | { kind: 'reconciler'; args?: readonly string[]; wrapper?: 'exec' | 'supervise' }
   | { kind: 'feeder' };
@@ -65,6 +81,8 @@ export interface RigOptions {
   env?: Record<string, Record<string, string>>;
   /** Wait for both sessions before returning (default true). */
   waitEstablished?: boolean;
+  /** Addresses and ports instead of slotPeers(slot) (several speakers in one slot). */
+  peers?: [RigPeer, RigPeer];
   /** Called with the fresh directories before any daemon starts (e.g. to write routes.d). */
   prepare?: (dirs: { dir: string; routesDir: string; stateDir: string }) => void;
 }
@@ -226,7 +244,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     writeFileSync(paths.args, args.map(shellQuote).join(' '));
   setProcessArgs(options.process.kind === 'reconciler' ? (options.process.args ?? []) : []);
   const wrapper = writeWrapper(dir, options.binaries, options.process);
-  const peers = slotPeers(options.slot);
+  const peers = options.peers ?? slotPeers(options.slot);
   const bird = await startBird({
     dir,
     birdPath: options.binaries.bird,
