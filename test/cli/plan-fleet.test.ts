@@ -88,4 +88,17 @@ describe('plan --inventory', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('bad/x.yaml:4:23: error E_SELECTOR: routes[0].speaker-selector');
   });
+
+  it('validate --inventory checks every speaker’s view and the selections', async () => {
+    const ok = await runCli(['validate', '--routes', 'routes.d', '--inventory', 'speakers.yaml'], {
+      cwd: dir,
+    });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('routes.d: 1 file, pop-a 2 routes, scrub-1 2 routes, 0 errors');
+    const bad = await runCli(['validate', '--routes', 'bad', '--inventory', 'speakers.yaml'], {
+      cwd: dir,
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('bad/x.yaml:4:23: error E_SELECTOR');
+  });
 });
