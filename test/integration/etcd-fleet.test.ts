@@ -156,6 +156,13 @@ describe('a fleet of two speakers on etcd', () => {
       body: 'routes: []\n',
     });
     expect(put.status).toBe(503);
+    const metrics = await (await fetch(url(a, '/metrics'))).text();
+    expect(metrics).toMatch(/exabgp_reconciler_using_last_good 1/);
+    expect(metrics).toMatch(/exabgp_reconciler_diagnostics\{severity="error"\} 1/);
+    const status = (await (await fetch(url(a, '/v1/status'))).json()) as {
+      diagnostics: { code: string }[];
+    };
+    expect(status.diagnostics.map((d) => d.code)).toContain('E_STORE_UNAVAILABLE');
     expect(((await put.json()) as { code: string }).code).toBe('E_STORE_UNAVAILABLE');
     // a speaker restarted while etcd is down announces its last known state (from its ledger)
     await stop(b);
