@@ -56,7 +56,7 @@ export function editApiSource(
       if (!preview.ok) throw rejectDocument(preview.diagnostics);
       return { view: preview.value, etag, stored: false };
     }
-    const replaced = await replaceInStore(backend, next, storeEtag, edit.ifMatch);
+    const replaced = await replaceInStore(backend, next, storeEtag);
     if (!replaced.ok) throw rejectDocument(replaced.diagnostics);
     return {
       view: replaced.value,
@@ -67,18 +67,22 @@ export function editApiSource(
 }
 
 /**
- * Replace the api source; in a shared store, a client's If-Match becomes a compare-and-swap on
- * the store's revision (another speaker may have stored a newer document since we read ours).
+ * Replace the api source. In a shared store every edit is a compare-and-swap on the revision this
+ * speaker read (the If-Match check above ran against it, and a classic edit was computed from it):
+ * if another speaker stored a newer document meanwhile, the edit is refused with 412, never
+ * applied on top of a state it did not see. Without If-Match that is rare (this speaker lags the
+ * store by one watch event at most) and a retry succeeds.
  */
 async function replaceInStore(
   backend: ReconcilerHandle,
   next: readonly Route[],
   storeEtag: string | undefined,
-  ifMatch: string | undefined,
 ): Promise<Result<PlanView>> {
-  const cas = storeEtag !== undefined && ifMatch !== undefined && ifMatch.trim() !== '*';
   try {
-    return await backend.replaceApiRoutes(next, cas ? { expectEtag: storeEtag } : {});
+    return await backend.replaceApiRoutes(
+      next,
+      storeEtag === undefined ? {} : { expectEtag: storeEtag },
+    );
   } catch (err) {
     if (!isReconcilerError(err)) throw err;
     if (err.code === 'E_PRECONDITION_FAILED')
