@@ -22,6 +22,7 @@ import { parseCommandArgs, usageError } from './args.js';
 import { EXIT, wantsColor, writeLine, type CliIo } from './io.js';
 import { readAnnouncedFromDump, readAnnouncedFromGit } from './announced-source.js';
 import { readAnnouncedFromState, readAnnouncedFromUrl } from './announced-live.js';
+import { planFleet } from './plan-fleet.js';
 
 const USAGE = `usage: exabgp-reconciler plan --routes DIR [announced source] [options]
 
@@ -44,6 +45,8 @@ options:
   --max-withdraw N|P%    mass-withdraw guard: trip above N routes or P% of the announced routes
                          (default: trips when every announced route, or more than 50% of more
                          than 10 announced routes, would be withdrawn)
+  --inventory FILE       fleet view: one plan per speaker of FILE (speakers: [{name, labels}]),
+                         each from the entries that select it; with --from-dir, --from-git or none
   --no-color             never colour the text output (colour is used only on a TTY without NO_COLOR)
   -h, --help             show this help
 
@@ -63,6 +66,7 @@ const OPTIONS = {
   'detailed-exitcode': { type: 'boolean', default: false },
   'max-withdraw': { type: 'string' },
   'no-color': { type: 'boolean', default: false },
+  inventory: { type: 'string' },
 } as const;
 
 const FORMATS = ['text', 'json', 'commands', 'markdown'] as const;
@@ -139,6 +143,30 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
     }
   }
   const dir = values.routes ?? io.env['EXABGP_RECONCILER_ROUTES'] ?? 'routes.d';
+  if (values.inventory !== undefined) {
+    if (['from-dump', 'from-state', 'from-url'].some((s) => given.includes(s as never)))
+      return usageError('plan', '--inventory takes --from-dir, --from-git or none', USAGE, io);
+    try {
+      return await planFleet(
+        {
+          inventory: values.inventory,
+          dir,
+          ...(values['from-dir'] === undefined ? {} : { fromDir: values['from-dir'] }),
+          ...(values['from-git'] === undefined ? {} : { fromGit: values['from-git'] }),
+          format,
+          dialect,
+          policy,
+          color: wantsColor(io.stdout, io.env) && values['no-color'] !== true,
+          detailedExitcode: values['detailed-exitcode'] === true,
+        },
+        io,
+      );
+    } catch (err) {
+      if (!isReconcilerError(err)) throw err;
+      writeLine(io.stderr, `exabgp-reconciler plan: error ${err.code}: ${err.message}`);
+      return EXIT.error;
+    }
+  }
   try {
     const desired = await loadRouteDir(dir);
     const announced = await readAnnounced(values, dir, io, {

@@ -2,6 +2,7 @@
 // reconciler and watcher, and owns the exit policy: stdin EOF / shutdown notice / SIGTERM → exit 0
 // with routes kept; a fatal configuration problem under ExaBGP waits for EOF instead of exiting.
 import { errorText, isTty, type CliIo } from './io.js';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildRunSettings, ENV_PREFIX, type RunSettings } from '../config/settings.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
@@ -25,6 +26,12 @@ import { DEFAULT_DIALECT, DIALECTS, dialectForVersion, type Dialect } from '../e
 import { runHandshake, type HandshakeResult } from '../exabgp/io/handshake.js';
 import { LocalApiSource } from '../sources/api.js';
 import { FileSource } from '../sources/files.js';
+import {
+  buildFleetSettings,
+  FLEET_OPTIONS,
+  type FleetSettings,
+} from '../sources/fleet-settings.js';
+import { startFleet } from './fleet.js';
 import type { HttpServerHandle } from '../http/listen.js';
 
 /** `run` takes the same streams and environment as every command. */
@@ -65,6 +72,14 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
                            slow: ExaBGP prints about 2k routes/s; sees config static routes
                            as drift, so do not mix them with ours on the same neighbors)
   --verify-interval DUR    repeat the check this often (implies --verify), 0 = once  [0]
+fleet (see README "Running a fleet"):
+  --speaker NAME           this speaker's name                              [host name]
+  --speaker-label K=V      a label of this speaker (repeat; env SPEAKER_LABELS=k=v,k=v)
+  --speaker-config FILE    YAML {name, labels}; flags and env override it
+  --etcd-endpoints URL,... keep the api source in etcd, shared by the fleet
+  --etcd-prefix PREFIX     key prefix in etcd                               [/exabgp-reconciler]
+  --etcd-ca FILE  --etcd-cert FILE  --etcd-key FILE    TLS to etcd
+  --etcd-user USER  --etcd-password-file FILE          etcd authentication
   -h, --help
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). SIGHUP reconciles at once, diffing
@@ -93,6 +108,7 @@ const OPTIONS = {
   verify: { type: 'boolean' },
   'verify-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...FLEET_OPTIONS,
 } as const;
 
 /** The HTTP stack (fastify and its plugins, ~0.35 s to load): only when listening. */
@@ -104,6 +120,7 @@ function loadHttp(): Promise<typeof import('../http/start.js')> {
 export async function runCommand(argv: readonly string[], io: RunIo): Promise<number> {
   let settings: RunSettings;
   let formatFlag: string | boolean | undefined;
+  let fleet: FleetSettings;
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -115,7 +132,9 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       io.stdout.write(RUN_USAGE);
       return 0;
     }
-    settings = buildRunSettings(values, io.env, io.cwd);
+    const { 'speaker-label': _labels, ...runFlags } = values;
+    settings = buildRunSettings(runFlags, io.env, io.cwd);
+    fleet = buildFleetSettings(values, io.env, hostname());
     formatFlag = values['log-format'];
     if (settings.bodyLimit !== null) (await loadHttp()).parseBodyLimit(settings.bodyLimit);
   } catch (err) {
@@ -144,7 +163,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     );
   }
   try {
-    return await runSession(io, settings, logger, ledger, instance ?? null);
+    return await runSession(io, settings, logger, ledger, instance ?? null, fleet);
   } finally {
     ledger.close();
   }
@@ -224,6 +243,7 @@ async function runSession(
   logger: Logger,
   ledger: Ledger,
   instance: InstanceIdentity | null,
+  fleet: FleetSettings,
 ): Promise<number> {
   const clock = systemClock;
   // In a terminal nobody answers `done`: standalone with a TTY on stdin means acks off.
@@ -286,8 +306,16 @@ async function runSession(
     debounceMs: settings.debounceMs,
     clock,
     logger,
+    speaker: fleet.speaker,
   });
-  const api = new LocalApiSource(ledger);
+  // In a fleet the api source lives in etcd (the ledger keeps the last one seen: fail static).
+  const fleetParts = startFleet(fleet, { store: ledger, clock, logger });
+  if (fleetParts !== null)
+    logger.info(
+      { speaker: fleet.speaker.name, labels: fleet.speaker.labels, etcd: fleet.etcd?.endpoints },
+      'fleet speaker: api source in etcd',
+    );
+  const api = fleetParts?.api ?? new LocalApiSource(ledger);
   const desired = new DesiredState(
     files,
     api,
@@ -318,6 +346,10 @@ async function runSession(
     },
   );
   parts = { ...parts, reconciler, verifier };
+  fleetParts?.startPublishing(
+    () => ({ status: reconciler.getStatus(), convergedApi: reconciler.convergedApiSource }),
+    (hash) => void reconciler.confirmPlan(hash),
+  );
   let http: HttpServerHandle | null = null;
   try {
     if (settings.listen !== 'none') {
@@ -326,12 +358,21 @@ async function runSession(
         listen: settings.listen,
         ...(settings.tokenFile === null ? {} : { tokenFile: settings.tokenFile }),
         ...(settings.bodyLimit === null ? {} : { bodyLimit: parseBodyLimit(settings.bodyLimit) }),
+        ...(fleetParts === null
+          ? {}
+          : {
+              fleet: {
+                view: () => fleetParts.view(),
+                confirm: (revision: number) => fleetParts.confirm(revision),
+              },
+            }),
       });
     }
   } catch (err) {
     // A bad --listen, or a non-loopback one without a readable --token-file: refuse to start.
     logger.fatal({ [LogField.code]: codeOf(err), [LogField.err]: err }, messageOf(err));
     await reconciler.stop();
+    await fleetParts?.close();
     stopReader();
     return fatal(io, undefined, instance ?? undefined);
   }
@@ -367,6 +408,7 @@ async function runSession(
     process.off('SIGINT', onInt);
     await Promise.all(watches.map((w) => w.close()));
     await http?.stop();
+    await fleetParts?.close();
     stopReader();
   }
   logger.info(

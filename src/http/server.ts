@@ -27,6 +27,7 @@ import { createRequireToken } from './route-context.js';
 import type { RouteContext } from './route-context.js';
 import { registerClassicRoute } from './routes-classic.js';
 import { registerDesiredRoutes } from './routes-desired.js';
+import { registerFleetRoutes, type FleetReader } from './routes-fleet.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerStateRoutes } from './routes-state.js';
 import { registerUiRoutes } from './routes-ui.js';
@@ -52,6 +53,8 @@ export interface HttpServerDeps {
    * every body on the event loop, for tests that run from src/ without a build.
    */
   readonly parseWorker?: URL | null;
+  /** The fleet view (GET /v1/fleet); absent when not in a fleet. */
+  readonly fleet?: FleetReader;
 }
 
 /** The fastify instance, routes registered, not listening. */
@@ -120,6 +123,7 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
   });
   registerDesiredRoutes(app, ctx);
   registerClassicRoute(app, ctx);
+  registerFleetRoutes(app, ctx, deps.fleet);
   return app;
 }
 

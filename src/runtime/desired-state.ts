@@ -41,6 +41,8 @@ export class DesiredState {
   private touched: Set<RouteKey> | null = null;
   private diagnostics: readonly Diagnostic[] = [];
   private stale = false;
+  /** The api result the merge in use was built with: another one means a full merge. */
+  private mergedApi: SourceResult | undefined;
   /** Reads the last applied state; called only if the files are invalid before any good load. */
   private lastApplied: (() => readonly StoredSource[]) | undefined;
 
@@ -68,6 +70,7 @@ export class DesiredState {
   private adoptMerge(files: readonly SourceResult[], merged: Map<RouteKey, Route>): void {
     this.desired = merged;
     this.goodBySource = new Map(files.map((f) => [f.source, f]));
+    this.mergedApi = this.apiSource.result;
     this.repeated = repeatedKeys([...files, this.apiSource.result], merged.size);
     this.touched = null;
   }
@@ -89,16 +92,28 @@ export class DesiredState {
   }
 
   get currentDiagnostics(): readonly Diagnostic[] {
-    return this.diagnostics;
+    const store = this.apiSource.diagnostics ?? [];
+    if (store.length === 0) return this.diagnostics;
+    return [...this.diagnostics, ...store].sort(compareDiagnostics);
   }
 
-  /** True while the input is invalid and an older good state is in use. */
+  /** True while the input is invalid (or its store unreachable) and an older good state is in use. */
   get usingLastGood(): boolean {
-    return this.stale;
+    return this.stale || (this.apiSource.diagnostics ?? []).length > 0;
   }
 
   get api(): readonly Route[] {
     return this.apiSource.routes;
+  }
+
+  /** The api result the desired state in use was merged with (undefined: none yet). */
+  get mergedApiResult(): SourceResult | undefined {
+    return this.desired === null ? undefined : this.mergedApi;
+  }
+
+  /** The api source's own ETag (etcd revision), when it has one. */
+  get apiEtag(): string | undefined {
+    return this.apiSource.etag;
   }
 
   private get goodFiles(): SourceResult[] {
@@ -129,7 +144,9 @@ export class DesiredState {
       };
       return this.reject([d]);
     }
-    if (this.patch(sources)) return this.accept(sources.flatMap((s) => s.diagnostics));
+    // The api source moved by itself (etcd): only a full merge sees it.
+    if (this.mergedApi === this.apiSource.result && this.patch(sources))
+      return this.accept(sources.flatMap((s) => s.diagnostics));
     const merged = mergeSources([...sources, this.apiSource.result]);
     if (!merged.ok) return this.reject(merged.diagnostics);
     if (hasErrors(merged.warnings)) return this.reject(merged.warnings);
@@ -206,8 +223,9 @@ export class DesiredState {
     routes: readonly Route[],
     merged: Map<RouteKey, Route>,
     now: number,
+    expectEtag?: string,
   ): Promise<void> {
-    await this.apiSource.replace(routes, now);
+    await this.apiSource.replace(routes, now, expectEtag);
     if (this.desired !== null) this.adoptMerge(this.goodFiles, merged);
   }
 

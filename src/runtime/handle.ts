@@ -196,8 +196,20 @@ export interface ReconcilerHandle {
   getPlan(): PlanView;
   /** The plan if the api source were `routes`; changes nothing. */
   previewApiRoutes(routes: readonly Route[]): Result<PlanView>;
-  /** Check conflicts, store the api source durably, request a reconcile; resolves once stored. */
-  replaceApiRoutes(routes: readonly Route[]): Promise<Result<PlanView>>;
+  /**
+   * The api source's own ETag when its store has one (etcd: `"etcd-r<revision>"`); absent or
+   * undefined: the HTTP layer derives the ETag from the routes.
+   */
+  getApiEtag?(): string | undefined;
+  /**
+   * Check conflicts, store the api source durably, request a reconcile; resolves once stored.
+   * `expectEtag`: a compare-and-swap in the store (a shared store can move under us); rejects
+   * with ReconcilerError E_PRECONDITION_FAILED (412) or E_STORE_UNAVAILABLE (503).
+   */
+  replaceApiRoutes(
+    routes: readonly Route[],
+    options?: { readonly expectEtag?: string },
+  ): Promise<Result<PlanView>>;
   /** Ask for a reconcile, coalesced with any already pending. */
   requestReconcile(): void;
   /** Confirm the guarded plan whose hash is `hash`; a reconcile then applies it once. */

@@ -6,6 +6,7 @@ import type { EncodeOptions } from '../exabgp/encode.js';
 import type { GuardPolicy } from '../core/guard.js';
 import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
+import type { SourceResult } from '../config/load-routes.js';
 import { isReconcilerError } from '../errors.js';
 import { parseAddress } from '../config/address.js';
 import { clockKey, relativeExpiry, splitExpired, type ExpiryView } from '../core/expiry.js';
@@ -91,6 +92,7 @@ export class Reconciler implements ReconcilerHandle {
   private fullDue = true;
   /** What the current reconcile's diff compared (for its record and log line). */
   private diffScope: DiffScope | undefined;
+  private convergedApi: SourceResult | undefined;
 
   constructor(
     private readonly deps: ReconcilerDeps,
@@ -161,6 +163,7 @@ export class Reconciler implements ReconcilerHandle {
     const log = this.deps.logger.child({ [LogField.reconcileId]: id });
     try {
       const reload = await this.deps.desired.reload();
+      const apiInUse = this.deps.desired.mergedApiResult;
       if (!reload.fresh) logInvalidInput(log, this.deps.desired, reload.diagnostics.length);
       // Merging, planning and applying 100k routes are stages of 0.1-0.4 s each: the event loop
       // gets a turn between them (/healthz, signals, acks).
@@ -180,7 +183,7 @@ export class Reconciler implements ReconcilerHandle {
           ? { scope: 'full', keys: desired.size }
           : { scope: 'touched', keys: keys.size };
       if (isEmptyPlan(plan) && plan.reassert.length === 0) {
-        this.noteConverged(undefined);
+        this.noteConverged(undefined, apiInUse);
         return this.finish(log, id, startedAt, 'no-changes', plan, undefined);
       }
       if (view.guard.tripped && !this.isConfirmed(view.hash)) {
@@ -202,7 +205,7 @@ export class Reconciler implements ReconcilerHandle {
       // as the last applied desired state (used when the files are invalid at start-up).
       if (reload.fresh)
         this.deps.ledger.saveDesiredSources(this.deps.desired.fileSourcesForLedger());
-      this.noteConverged(report);
+      this.noteConverged(report, apiInUse);
       return this.finish(log, id, startedAt, 'applied', plan, report);
     } catch (err) {
       const code = isReconcilerError(err) ? err.code : 'E_INTERNAL';
@@ -234,11 +237,22 @@ export class Reconciler implements ReconcilerHandle {
   }
 
   /** After a plan was applied (or was empty): remember the ledger matches the desired state. */
-  private noteConverged(report: ApplyReport | undefined): void {
+  private noteConverged(report: ApplyReport | undefined, api: SourceResult | undefined): void {
     const clean =
       report === undefined ||
       (report.errors + report.timeouts + report.closed === 0 && !report.stopped);
-    if (clean && this.deps.ledger.pending.size === 0) this.convergedAt = this.deps.ledger.revision;
+    if (clean && this.deps.ledger.pending.size === 0) {
+      this.convergedAt = this.deps.ledger.revision;
+      this.convergedApi = api;
+    }
+  }
+
+  /**
+   * The api source result (by identity) of the last reconcile that left everything converged:
+   * a fleet speaker compares it with the source's current one to report the revision applied.
+   */
+  get convergedApiSource(): SourceResult | undefined {
+    return this.convergedApi;
   }
 
   private isConfirmed(hash: string): boolean {
@@ -399,10 +413,18 @@ export class Reconciler implements ReconcilerHandle {
     return { ok: true, value: this.computePlan(merged.value).view, warnings: merged.warnings };
   }
 
-  async replaceApiRoutes(routes: readonly Route[]): Promise<Result<PlanView>> {
+  getApiEtag(): string | undefined {
+    return this.deps.desired.apiEtag;
+  }
+
+  async replaceApiRoutes(
+    routes: readonly Route[],
+    options: { readonly expectEtag?: string } = {},
+  ): Promise<Result<PlanView>> {
     const merged = this.deps.desired.mergeWithApi(routes);
     if (!merged.ok) return merged;
-    await this.deps.desired.replaceApi(routes, merged.value, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    await this.deps.desired.replaceApi(routes, merged.value, now, options.expectEtag);
     await nextTurn();
     const view = this.computePlan(merged.value).view;
     this.trigger('api source replaced');

@@ -7,6 +7,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { isRouteFileName, RouteDirLoader, type SourceResult } from '../config/load-routes.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { LogField, type Logger } from '../runtime/logger.js';
+import type { Speaker } from '../config/speakers.js';
 import type { DesiredSource, OnSourceChange, SourceWatch } from './source.js';
 
 export interface RouteWatcherOptions {
@@ -167,6 +168,8 @@ export interface FileSourceOptions {
   readonly debounceMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** This speaker: entries selecting other speakers (`speakers`, `speaker-selector`) are left out. */
+  readonly speaker?: Speaker;
 }
 
 /** The routes directory as a desired-state source: one result per route file. */
@@ -177,7 +180,8 @@ export class FileSource implements DesiredSource {
     readonly dir: string,
     private readonly options: FileSourceOptions,
   ) {
-    this.loader = new RouteDirLoader(dir);
+    const speaker = options.speaker;
+    this.loader = new RouteDirLoader(dir, speaker === undefined ? {} : { fleet: { speaker } });
   }
 
   load(): Promise<{ readonly sources: readonly SourceResult[] }> {
@@ -185,9 +189,12 @@ export class FileSource implements DesiredSource {
   }
 
   watch(onChange: OnSourceChange): SourceWatch {
+    const { debounceMs, clock, logger } = this.options;
     return startRouteWatcher({
       dir: this.dir,
-      ...this.options,
+      debounceMs,
+      clock,
+      logger,
       onChange: () => onChange('routes changed'),
     });
   }

@@ -1,6 +1,7 @@
 // The desired-state seam: every place desired routes come from (route files, the api source kept
 // locally, later etcd) implements one of these interfaces; runtime/desired-state.ts merges them
 // under one conflict rule. A source only loads and signals; it never diffs or writes to ExaBGP.
+import type { Diagnostic } from '../core/diagnostic.js';
 import type { Route } from '../core/route.js';
 import type { SourceResult } from '../config/load-routes.js';
 
@@ -32,7 +33,17 @@ export interface ApiSource {
   readonly routes: readonly Route[];
   /** The routes as a merge input, hashed once per change (not per reload). */
   readonly result: SourceResult;
-  /** Store `routes` durably, then hold them. */
-  replace(routes: readonly Route[], now: number): Promise<void>;
+  /**
+   * The api source's own ETag when it has one (etcd: its revision); undefined: the HTTP layer
+   * derives one from the content.
+   */
+  readonly etag?: string | undefined;
+  /** Problems of the store itself (etcd unreachable): reported, never a reason to change routes. */
+  readonly diagnostics?: readonly Diagnostic[];
+  /**
+   * Store `routes` durably, then hold them. With `expectEtag`, only if the stored state is still
+   * that one (else throws ReconcilerError E_PRECONDITION_FAILED, nothing stored).
+   */
+  replace(routes: readonly Route[], now: number, expectEtag?: string): Promise<void>;
   watch(onChange: OnSourceChange): SourceWatch;
 }

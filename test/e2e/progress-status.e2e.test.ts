@@ -23,7 +23,7 @@ import {
 } from './harness/scenario.js';
 import { MAIN } from '../helpers/spawn-cli.js';
 
-const SLOT = 19;
+const SLOT = 12;
 const V4 = 20_000;
 const V6 = 20_000;
 
