@@ -38,8 +38,24 @@ const KNOWN = new Set([
  * Extension point: text for a status section other issues add (`checks`, `speakers`, `flows`),
  * one line per item; a section without an entry here is printed as indented JSON.
  */
-export const SECTION_RENDERERS: Readonly<Record<string, (value: unknown) => readonly string[]>> =
-  {};
+export const SECTION_RENDERERS: Readonly<Record<string, (value: unknown) => readonly string[]>> = {
+  expiry: (value) => {
+    const e = value as {
+      expired: number;
+      expiring: number;
+      next: string | null;
+      entries: readonly { key: string; when: string }[];
+    };
+    const shown = e.entries.slice(0, 10).map((x) => `  ${x.key}  ${x.when}`);
+    const more =
+      e.entries.length > shown.length ? [`  ... ${e.entries.length - shown.length} more`] : [];
+    return [
+      `${e.expiring} expiring, ${e.expired} expired (withdrawn)${e.next === null ? '' : `, next at ${e.next}`}`,
+      ...shown,
+      ...more,
+    ];
+  },
+};
 
 const PLAN_LINES_SHOWN = 20;
 

@@ -104,6 +104,8 @@ export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
     neighbors: renderNeighbors(s.neighbors),
     ...(s.verify === undefined ? {} : { verify: renderVerify(s.verify) }),
     ...(s.families === undefined ? {} : { families: s.families }),
+    // entries with expires/ttl: counts, the next expiry, the soonest 50 (`expires in 14m`)
+    ...(s.expiry === undefined ? {} : { expiry: s.expiry }),
     ...(s.progress === undefined
       ? {}
       : { progress: s.progress === null ? null : renderProgress(s.progress) }),
