@@ -3,7 +3,7 @@
 // it loads, shows a diagnostic the test introduces, updates when a file changes, confirms a
 // guarded plan only with the token, and logs no console error. UPDATE_SCREENSHOT=1 rewrites
 // docs/ui.png (the README's picture).
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN, REPO } from '../helpers/spawn-cli.js';
+import { REPO, startListeningRun } from '../helpers/spawn-cli.js';
 
 const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 const TOKEN = 's3cret-token';
@@ -50,37 +50,13 @@ beforeAll(async () => {
   writeFileSync(join(routes, 'edge.yaml'), EDGE);
   writeFileSync(join(routes, 'rtbh.yaml'), RTBH);
   writeFileSync(join(root, 'token'), `${TOKEN}\n`);
-  child = spawn(
-    process.execPath,
-    [
-      MAIN,
-      'run',
-      '--routes',
-      'routes.d',
-      '--ack',
-      'off',
-      '--listen',
-      '127.0.0.1:0',
-      '--token-file',
-      'token',
-      '--debounce-ms',
-      '50',
-    ],
-    { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  child.stdout.resume();
-  const port = await new Promise<number>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`run did not listen: ${err}`)), 10_000);
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-      const m = /"port":(\d+),"msg":"http api listening"/.exec(err);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-  });
+  let port: number;
+  ({ child, port } = await startListeningRun(root, [
+    '--token-file',
+    'token',
+    '--debounce-ms',
+    '50',
+  ]));
   url = `http://127.0.0.1:${port}`;
   context = await chromium.launchPersistentContext(mkdtempSync(join(root, 'chromium-')), {
     executablePath: CHROMIUM,

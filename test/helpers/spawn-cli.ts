@@ -1,5 +1,5 @@
 // Runs the built binary (dist/main.js) as a real child process and collects its output.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..', '..');
@@ -32,4 +32,33 @@ export function runCli(
       resolvePromise({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Start `run --ack off --listen 127.0.0.1:0 --routes routes.d` in `root` (plus `extra` flags) and
+ * resolve with the child and the port it logged once its HTTP API listens (10 s at most).
+ */
+export async function startListeningRun(
+  root: string,
+  extra: readonly string[] = [],
+): Promise<{ child: ChildProcessWithoutNullStreams; port: number }> {
+  const child = spawn(
+    process.execPath,
+    [MAIN, 'run', '--routes', 'routes.d', '--ack', 'off', '--listen', '127.0.0.1:0', ...extra],
+    { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  child.stdout.resume();
+  const port = await new Promise<number>((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`run did not listen: ${err}`)), 10_000);
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+      const m = /"port":(\d+),"msg":"http api listening"/.exec(err);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return { child, port };
 }

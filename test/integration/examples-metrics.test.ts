@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { MAIN, REPO } from '../helpers/spawn-cli.js';
+import { REPO, startListeningRun } from '../helpers/spawn-cli.js';
 
 const RULES = join(REPO, 'examples', 'prometheus', 'exabgp-reconciler.rules.yml');
 const RULES_TEST = join(REPO, 'examples', 'prometheus', 'exabgp-reconciler.rules.test.yml');
@@ -85,35 +85,8 @@ beforeAll(async () => {
     join(root, 'routes.d', 'a.yaml'),
     'routes:\n  - prefix: 10.1.0.0/24\n    next-hop: 192.0.2.1\n',
   );
-  child = spawn(
-    process.execPath,
-    [
-      MAIN,
-      'run',
-      '--routes',
-      'routes.d',
-      '--ack',
-      'off',
-      '--listen',
-      '127.0.0.1:0',
-      '--verify-interval',
-      '0',
-    ],
-    { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  child.stdout.resume();
-  const port = await new Promise<number>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`run did not listen: ${err}`)), 10_000);
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-      const m = /"port":(\d+),"msg":"http api listening"/.exec(err);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-  });
+  let port: number;
+  ({ child, port } = await startListeningRun(root, ['--verify-interval', '0']));
   runPort = port;
   const deadline = Date.now() + 10_000;
   for (;;) {
