@@ -188,6 +188,8 @@ export class RouteDirLoader {
   constructor(
     readonly dir: string,
     private readonly options: ParseOptions = {},
+    /** Called after each file (`plan`'s progress on a terminal); the load itself is synchronous. */
+    private readonly onFile?: (done: number, total: number) => void,
   ) {}
 
   load(): Promise<DirLoad> {
@@ -208,9 +210,10 @@ export class RouteDirLoader {
     let parsed = 0;
     let reused = 0;
     const changed: string[] = [];
-    for (const name of names) {
+    for (const [i, name] of names.entries()) {
       const path = join(this.dir, name);
       const { file, fresh } = this.loadFile(path);
+      this.onFile?.(i + 1, names.length);
       if (file === undefined) continue;
       if (fresh) parsed++;
       else reused++;
@@ -278,7 +281,8 @@ export class RouteDirLoader {
 export async function loadRouteDir(
   dir: string,
   options: ParseOptions = {},
+  onFile?: (done: number, total: number) => void,
 ): Promise<Result<RouteSet>> {
-  const { sources } = await new RouteDirLoader(dir, options).load();
+  const { sources } = await new RouteDirLoader(dir, options, onFile).load();
   return mergeSources(sources);
 }
