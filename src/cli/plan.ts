@@ -9,7 +9,13 @@ import { DEFAULT_GUARD_POLICY, evaluateGuard, parseGuardLimit } from '../core/gu
 import type { GuardPolicy } from '../core/guard.js';
 import { encodePlanText } from '../exabgp/encode.js';
 import { DEFAULT_DIALECT, DIALECTS, parseDialectOption, type Dialect } from '../exabgp/dialect.js';
-import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../core/render.js';
+import {
+  renderPlanJson,
+  renderPlanMarkdown,
+  renderPlanText,
+  type ExpiryNotes,
+} from '../core/render.js';
+import { splitExpired } from '../core/expiry.js';
 import { isReconcilerError } from '../errors.js';
 import { loadRouteDir } from '../config/load-routes.js';
 import { parseCommandArgs, usageError } from './args.js';
@@ -176,14 +182,20 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
       writeLine(io.stderr, `exabgp-reconciler plan: invalid input, no plan computed`);
       return EXIT.error;
     }
-    const plan = diffRoutes(desired.value, announced.value.routes, {
+    // Expired entries are not desired (withdrawn); a ttl counts from now here (run counts it
+    // from when its ledger first accepted the entry).
+    const now = Date.now();
+    const expiry = splitExpired(desired.value, now, () => undefined);
+    const plan = diffRoutes(expiry.active, announced.value.routes, {
       unknown: announced.value.unknown,
     });
+    const notes: ExpiryNotes = { now, at: new Map([...expiry.expiring, ...expiry.expired]) };
     const guard = evaluateGuard(plan, announced.value.routes.size, policy);
     io.stdout.write(
       render(format, plan, guard, {
         color: wantsColor(io.stdout, io.env) && values['no-color'] !== true,
         dialect,
+        notes,
       }),
     );
     if (guard.tripped) {
@@ -203,15 +215,15 @@ function render(
   format: Format,
   plan: Parameters<typeof renderPlanText>[0],
   guard: ReturnType<typeof evaluateGuard>,
-  { color, dialect }: { color: boolean; dialect: Dialect },
+  { color, dialect, notes }: { color: boolean; dialect: Dialect; notes: ExpiryNotes },
 ): string {
   switch (format) {
     case 'text':
-      return renderPlanText(plan, { color, guard });
+      return renderPlanText(plan, { color, guard, expiry: notes });
     case 'json':
-      return `${JSON.stringify(renderPlanJson(plan, guard), null, 2)}\n`;
+      return `${JSON.stringify(renderPlanJson(plan, guard, notes), null, 2)}\n`;
     case 'markdown':
-      return renderPlanMarkdown(plan, guard);
+      return renderPlanMarkdown(plan, guard, { expiry: notes });
     case 'commands': {
       const lines = encodePlanText(plan, { dialect });
       return lines.length === 0 ? '' : `${lines.join('\n')}\n`;

@@ -4,7 +4,7 @@
 import { errorText, isTty, type CliIo } from './io.js';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { buildRunSettings, type RunSettings } from '../config/settings.js';
+import { buildRunSettings, ENV_PREFIX, type RunSettings } from '../config/settings.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
 import { systemClock } from '../runtime/clock.js';
 import { DesiredState } from '../runtime/desired-state.js';
@@ -17,7 +17,7 @@ import {
   type InstanceIdentity,
 } from '../exabgp/io/instance.js';
 import { Ledger, LEDGER_SCHEMA_VERSION } from '../ledger/ledger.js';
-import { createLogger, LogField, type Logger } from '../runtime/logger.js';
+import { createLogger, LogField, resolveLogFormat, type Logger } from '../runtime/logger.js';
 import { Reconciler } from '../runtime/reconciler.js';
 import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime/shutdown.js';
 import { createVerifier } from '../runtime/verifier.js';
@@ -40,7 +40,8 @@ export type RunIo = CliIo;
 export const RUN_USAGE = `usage: exabgp-reconciler run [options]
 
 The ExaBGP API process: put it in ExaBGP's process stanza (encoder text or json). It writes only
-ExaBGP commands on stdout, reads ExaBGP's answers on stdin and logs JSON on stderr.
+ExaBGP commands on stdout, reads ExaBGP's answers on stdin and logs on stderr (JSON lines, or
+readable lines when stderr is a terminal).
 
 options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --routes DIR             route files (*.yaml, *.yml)                      [routes.d]
@@ -61,7 +62,8 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
                            the command dialect; auto asks ExaBGP (\`version\`) at start-up,
                            and assumes 4.2 when nothing answers (acks off)  [auto]
   --log-level LEVEL        trace, debug, info, warn, error                  [info]
-  --log-format json|pretty                                                  [json]
+  --log-format json|pretty JSON lines, or one readable line per event (coloured
+                           unless NO_COLOR is set)    [pretty on a terminal, else json]
   --listen HOST:PORT|none  HTTP API address; non-loopback needs --token-file [127.0.0.1:5000]
   --token-file FILE        bearer token required by the mutating HTTP endpoints
   --body-limit SIZE        largest HTTP body (512k, 32m, 1g)                [32m]
@@ -117,6 +119,7 @@ function loadHttp(): Promise<typeof import('../http/start.js')> {
 /** Run until ExaBGP goes away or a signal; resolves with the exit code. */
 export async function runCommand(argv: readonly string[], io: RunIo): Promise<number> {
   let settings: RunSettings;
+  let formatFlag: string | boolean | undefined;
   let fleet: FleetSettings;
   try {
     const { values } = parseArgs({
@@ -132,15 +135,17 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     const { 'speaker-label': _labels, ...runFlags } = values;
     settings = buildRunSettings(runFlags, io.env, io.cwd);
     fleet = buildFleetSettings(values, io.env, hostname());
+    formatFlag = values['log-format'];
     if (settings.bodyLimit !== null) (await loadHttp()).parseBodyLimit(settings.bodyLimit);
   } catch (err) {
     return fatal(io, `exabgp-reconciler run: ${errorText(err)}`, findExabgpAncestor(process.ppid));
   }
+  // No --log-format (flag or environment): readable on a terminal, JSON under ExaBGP and in pipes.
+  const explicit = formatFlag !== undefined || logFormatInEnv(io.env);
   const logger = createLogger({
     level: settings.logLevel,
-    format: settings.logFormat,
     stream: io.stderr,
-    colorize: isTty(io.stderr),
+    ...resolveLogFormat(explicit ? settings.logFormat : 'auto', io.stderr, io.env),
   });
   let instance: InstanceIdentity | undefined;
   let ledger: Ledger;
@@ -162,6 +167,11 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   } finally {
     ledger.close();
   }
+}
+
+/** EXABGP_RECONCILER_LOG_FORMAT chose a format (settings.ts already validated it). */
+function logFormatInEnv(env: RunIo['env']): boolean {
+  return env[`${ENV_PREFIX}LOG_FORMAT`] !== undefined;
 }
 
 function lookupInstance(settings: RunSettings): InstanceIdentity | undefined {
@@ -268,11 +278,15 @@ async function runSession(
         outcome: answered.outcome,
         exabgp_version: answered.version?.text,
         dropped_answers: answered.dropped,
+        neighbors: answered.neighbors?.length ?? null,
       },
       'exabgp handshake',
     );
   }
   const dialect = chooseDialect(settings, answered, logger);
+  // Without them (acks off, no answer), `*` commands go to every neighbor and neighbor-specific
+  // routes of the same prefix are re-asserted after (a transient change at those neighbors).
+  const neighbors = answered?.neighbors === undefined ? undefined : new Set(answered.neighbors);
   const trust = decideTrust(ledger, instance);
   if (trust === 'new instance') ledger.resetForInstance(instance);
   const uncertain = trust === 'uncertain' ? ledger.markAllUncertain(instance) : 0;
@@ -327,7 +341,8 @@ async function runSession(
       resyncIntervalMs: settings.resyncIntervalMs,
       retryInitialMs: 1000,
       retryMaxMs: 300_000,
-      encode: { dialect },
+      encode: { dialect, ...(neighbors === undefined ? {} : { neighbors }) },
+      ...(neighbors === undefined ? {} : { neighbors }),
     },
   );
   parts = { ...parts, reconciler, verifier };

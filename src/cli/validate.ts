@@ -5,6 +5,7 @@ import type { Diagnostic } from '../core/diagnostic.js';
 import { RouteDirLoader, mergeSources, type SourceResult } from '../config/load-routes.js';
 import { readInventory, type Speaker } from '../config/speakers.js';
 import { parseCommandArgs } from './args.js';
+import { expiredEntryWarnings } from '../core/expiry.js';
 import { EXIT, writeLine, type CliIo } from './io.js';
 
 const USAGE = `usage: exabgp-reconciler validate [--routes DIR] [--inventory FILE] [--quiet]
@@ -56,6 +57,9 @@ export async function validateCommand(argv: readonly string[], io: CliIo): Promi
     const n = m.ok ? m.value.size : 0;
     counts.push(`${fleet === undefined ? '' : `${fleet.speaker.name} `}${n} ${plural(n, 'route')}`);
     for (const d of m.ok ? m.warnings : m.diagnostics) unique.set(formatDiagnostic(d), d);
+    if (m.ok)
+      for (const d of expiredEntryWarnings(m.value.values(), Date.now()))
+        unique.set(formatDiagnostic(d), d);
   }
   const diagnostics: Diagnostic[] = [...unique.values()].sort(compareDiagnostics);
   for (const d of diagnostics) writeLine(io.stderr, formatDiagnostic(d));

@@ -29,6 +29,7 @@ import {
   type EntrySink,
 } from './entry-checks.js';
 import type { PathSegment } from './locate.js';
+import { entryExpiry } from './expiry.js';
 import { selectionOf, selects, type Selection, type Speaker } from './speakers.js';
 
 export type { EntrySink } from './entry-checks.js';
@@ -39,6 +40,8 @@ type Raw = Readonly<Record<string, unknown>>;
 export interface RouteDocument {
   readonly defaults?: Raw;
   readonly routes?: readonly Raw[];
+  /** FlowSpec rules (flow-entries.ts); `defaults` do not apply to them. */
+  readonly flows?: readonly Raw[];
 }
 
 interface Context {
@@ -95,6 +98,18 @@ const keysOfRoutes = new WeakMap<readonly Route[], readonly RouteKey[]>();
  */
 export function routeKeysOf(routes: readonly Route[]): readonly RouteKey[] | undefined {
   return keysOfRoutes.get(routes);
+}
+
+/**
+ * `routes` (from buildDocumentRoutes) followed by `flows`, with the keys of both recorded for
+ * routeKeysOf. Returns `routes` itself when there are no flows.
+ */
+export function appendFlows(routes: Route[], flows: readonly Route[]): Route[] {
+  if (flows.length === 0) return routes;
+  const keys = routeKeysOf(routes) ?? routes.map(routeKey);
+  const all = [...routes, ...flows];
+  keysOfRoutes.set(all, [...keys, ...flows.map(routeKey)]);
+  return all;
 }
 
 function flush(sink: EntrySink, base: readonly PathSegment[], issues: AttributeIssue[]): void {
@@ -197,6 +212,7 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
     );
   }
   const { attributes, value } = internValue(ctx, toRouteAttributes({ ...f, nextHop: f.nextHop }));
+  const expiry = entryExpiry(entry, sink, ['routes', i]);
   const { line, col } = sink.entryPosition(i);
   const shared: EntryShared = {
     safi: familyOfEntry(f),
@@ -233,7 +249,10 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
         SELF_IPV6_WARNING,
       );
     }
-    for (const target of targets) addRoute(ctx, entryRoute(shared, target, afi, prefix), i, item);
+    for (const target of targets) {
+      const route = entryRoute(shared, target, afi, prefix);
+      addRoute(ctx, expiry === undefined ? route : { ...route, expiry }, i, item);
+    }
   }
 }
 

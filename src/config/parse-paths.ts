@@ -5,11 +5,13 @@
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/diagnostic.js';
 import { ProblemCollector } from './collect.js';
 import {
+  appendFlows,
   buildDocumentRoutes,
   type EntrySink,
   type FleetScope,
   type RouteDocument,
 } from './entries.js';
+import { buildDocumentFlows } from './flow-entries.js';
 import { MAX_SCHEMA_ERRORS, routeBudget } from './limits.js';
 import type { SourceResult } from './load-routes.js';
 import { pointerToSegments, type LocatedDocument } from './locate.js';
@@ -21,7 +23,7 @@ export function failed(source: string, hash: string, diagnostics: Diagnostic[]):
   return { source, hash, routes: [], diagnostics: diagnostics.sort(compareDiagnostics) };
 }
 
-const WRITE_EMPTY = 'write `routes: []` to mean no routes';
+const WRITE_EMPTY = 'write `routes: []` to mean no routes (or give `flows:`)';
 
 /**
  * Why `value` is an empty document, or undefined. Empty is an error, not "no routes": a file cut
@@ -31,7 +33,10 @@ function emptiness(value: unknown): string | undefined {
   if (value === null || value === undefined) return `the document is empty: ${WRITE_EMPTY}`;
   if (typeof value !== 'object' || Array.isArray(value)) return undefined;
   const routes = (value as { routes?: unknown }).routes;
-  if (!Object.hasOwn(value, 'routes')) return `the document has no routes key: ${WRITE_EMPTY}`;
+  const flows = (value as { flows?: unknown }).flows;
+  if (!Object.hasOwn(value, 'routes') && !Object.hasOwn(value, 'flows'))
+    return `the document has no routes key: ${WRITE_EMPTY}`;
+  if (flows === null) return `flows is empty (null): write \`flows: []\` to mean no flows`;
   return routes === null ? `routes is empty (null): ${WRITE_EMPTY}` : undefined;
 }
 
@@ -94,7 +99,13 @@ export function checkDocument(
     return failed(source, hash, collector.finish(doc, stopped));
   }
   const sink = sinkOf(collector, doc);
-  const routes = buildDocumentRoutes(doc.value as RouteDocument, sink, routeBudget(bytes), fleet);
+  const value = doc.value as RouteDocument;
+  let routes = buildDocumentRoutes(value, sink, routeBudget(bytes), fleet);
+  const flows = value.flows ?? [];
+  if (flows.length > 0) {
+    const positions = doc.locate(flows.map((_f, i) => ({ path: ['flows', i] })));
+    routes = appendFlows(routes, buildDocumentFlows(flows, sink, positions, fleet));
+  }
   const diagnostics = collector.finish(doc);
   return { source, hash, routes: hasErrors(diagnostics) ? [] : routes, diagnostics };
 }

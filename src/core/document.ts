@@ -1,6 +1,7 @@
 // Routes → a route document (the routes.d file shape, also the HTTP body): the exact inverse of
 // the loader, so a document served by GET /v1/announced or /v1/desired loads back to the same routes.
 // Pure: no I/O.
+import { flowMatchJson, flowThenJson } from './flow.js';
 import { compareRoutes } from './route.js';
 import type { Route, RouteAttributes } from './route.js';
 
@@ -26,8 +27,29 @@ export interface RouteEntryDocument {
   readonly 'path-information'?: number;
 }
 
+/** One entry of a document's `flows` list (schemas/routes.schema.json `flow`). */
+export interface FlowEntryDocument {
+  readonly match: Readonly<Record<string, string | readonly string[]>>;
+  readonly then: Readonly<Record<string, string | number | boolean | readonly string[]>>;
+  readonly neighbors?: readonly string[];
+  readonly rd?: string;
+}
+
 export interface RouteDocument {
   readonly routes: readonly RouteEntryDocument[];
+  /** Present only when there are flows. */
+  readonly flows?: readonly FlowEntryDocument[];
+}
+
+function flowEntry(r: Route): FlowEntryDocument {
+  const flow = r.flow;
+  const entry: Mutable<FlowEntryDocument> = {
+    match: flow === undefined ? {} : flowMatchJson(flow.match),
+    then: flow === undefined ? {} : flowThenJson(flow.then),
+  };
+  if (r.target !== '*') entry.neighbors = [r.target];
+  if (r.rd !== undefined) entry.rd = r.rd;
+  return entry;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -80,7 +102,9 @@ export function routeToEntry(route: Route): RouteEntryDocument {
  * @example routesToDocument([r]) // { routes: [{ prefix: '10.0.0.0/24', 'next-hop': '192.0.2.1' }] }
  */
 export function routesToDocument(routes: Iterable<Route>): RouteDocument {
-  const sorted = [...routes].sort(compareRoutes);
+  const all = [...routes].sort(compareRoutes);
+  const sorted = all.filter((r) => r.flow === undefined);
+  const flows = all.filter((r) => r.flow !== undefined).map(flowEntry);
   const groups = new Map<string, { first: Route; prefixes: string[] }>();
   const order: { first: Route; prefixes: string[] }[] = [];
   for (const r of sorted) {
@@ -94,5 +118,6 @@ export function routesToDocument(routes: Iterable<Route>): RouteDocument {
     if (key !== undefined) groups.set(key, group);
     order.push(group);
   }
-  return { routes: order.map((g) => toEntry(g.first, g.prefixes)) };
+  const doc = { routes: order.map((g) => toEntry(g.first, g.prefixes)) };
+  return flows.length === 0 ? doc : { ...doc, flows };
 }

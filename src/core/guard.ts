@@ -2,7 +2,8 @@
 // callers decide what a tripped verdict means (`plan` exits 3, `run` waits for confirmation).
 import { ReconcilerError } from '../errors.js';
 import { replacedWithdrawKeys, type Plan } from './plan.js';
-import { routeKey } from './route.js';
+import { broadFlowReason, DEFAULT_BROAD_FLOW_POLICY, type BroadFlowPolicy } from './flow.js';
+import { routeKey, type Route } from './route.js';
 
 export interface GuardPolicy {
   /** Trip when more than this many routes are withdrawn. */
@@ -11,6 +12,11 @@ export interface GuardPolicy {
   readonly maxWithdrawShare?: number;
   /** The share limit applies only when at least this many routes are announced. */
   readonly minAnnouncedForShare: number;
+  /**
+   * Broad-flow rule (default /8 and /32): a flow announced or updated by the plan that discards or
+   * rate-limits a destination this wide or wider, with no source or port, needs confirmation.
+   */
+  readonly broadFlow?: BroadFlowPolicy;
 }
 
 /** Withdrawing every announced route always trips; so does more than half when more than 10 are announced. */
@@ -21,6 +27,8 @@ export const DEFAULT_GUARD_POLICY: GuardPolicy = Object.freeze({
 
 export interface GuardVerdict {
   readonly tripped: boolean;
+  /** Only when the broad-flow rule tripped (absent: the mass-withdraw rule, or none). */
+  readonly kind?: 'broad-flow';
   /** Lowercase sentence naming the numbers and the limit, also when not tripped. */
   readonly reason: string;
   readonly withdrawCount: number;
@@ -61,6 +69,7 @@ export function evaluateGuard(
   plan: Plan,
   announcedCount: number,
   policy: GuardPolicy = DEFAULT_GUARD_POLICY,
+  options: GuardOptions = {},
 ): GuardVerdict {
   const replaced = replacedWithdrawKeys(plan);
   const withdrawCount =
@@ -73,6 +82,7 @@ export function evaluateGuard(
     withdrawCount,
     announcedCount,
   });
+  const broad = broadFlows(plan, policy.broadFlow ?? DEFAULT_BROAD_FLOW_POLICY, options.accepted);
   const counts = `${withdrawCount} of ${announcedCount} announced routes`;
   if (announcedCount > 0 && withdrawCount >= announcedCount) {
     return verdict(true, `plan withdraws every announced route (${counts})`);
@@ -96,5 +106,39 @@ export function evaluateGuard(
       `plan withdraws ${counts} (${percent(share)}), more than the limit of ${limit}`,
     );
   }
+  if (broad.length > 0) {
+    const [first = ''] = broad;
+    const more = broad.length > 1 ? ` (and ${broad.length - 1} more)` : '';
+    const reason = `plan announces a broad flow: ${first}${more}`;
+    return { ...verdict(true, reason), kind: 'broad-flow' };
+  }
   return verdict(false, `plan withdraws ${counts}, within the limits`);
+}
+
+export interface GuardOptions {
+  /**
+   * Keys accepted before (the last applied desired state): a broad flow among them was confirmed
+   * or applied already, and re-announcing it (after an ExaBGP restart, say) needs no confirmation.
+   * Called only for broad flows.
+   */
+  readonly accepted?: (key: string) => boolean;
+}
+
+/** Reasons (`key: why`) for each broad flow the plan announces or updates, sorted by key. */
+function broadFlows(
+  plan: Plan,
+  policy: BroadFlowPolicy,
+  accepted: ((key: string) => boolean) | undefined,
+): string[] {
+  const out: string[] = [];
+  const check = (r: Route): void => {
+    if (r.flow === undefined) return;
+    if (broadFlowReason(r.flow, r.afi, policy) === undefined) return;
+    if (accepted?.(routeKey(r)) === true) return;
+    const why = broadFlowReason(r.flow, r.afi, policy);
+    if (why !== undefined) out.push(`${routeKey(r)}: ${why}`);
+  };
+  plan.announce.forEach(check);
+  plan.update.forEach((u) => check(u.after));
+  return out;
 }

@@ -2,15 +2,37 @@
 // request comment. Pure: returns strings/objects, no I/O, no timestamps, colour only on request.
 import type { GuardVerdict } from './guard.js';
 import { isEmptyPlan, replacedWithdrawKeys, summarizePlan, type Plan } from './plan.js';
+import { flowMatchJson, flowThenEntries, flowThenJson } from './flow.js';
 import { ALL_NEIGHBORS, routeKey, type Route, type RouteAttributes } from './route.js';
+import { relativeExpiry } from './expiry.js';
 
 export interface TextRenderOptions {
   readonly color: boolean;
   readonly guard?: GuardVerdict;
+  readonly expiry?: ExpiryNotes;
+}
+
+/**
+ * Expiry of the plan's keys (core/expiry.ts splitExpired: `expiring` and `expired` merged) and
+ * the time they are relative to: an announce says `expires in 14m`, a withdraw `expired 2h ago`.
+ */
+export interface ExpiryNotes {
+  readonly now: number;
+  readonly at: ReadonlyMap<string, number>;
+}
+
+function expiryNote(r: Route, notes: ExpiryNotes | undefined): string {
+  const at = notes?.at.get(routeKey(r));
+  return at === undefined || notes === undefined ? '' : ` (${relativeExpiry(at, notes.now)})`;
 }
 
 type JsonValue =
-  string | number | boolean | readonly (number | readonly number[])[] | readonly string[];
+  | string
+  | number
+  | boolean
+  | readonly (number | readonly number[])[]
+  | readonly string[]
+  | Readonly<Record<string, string | readonly string[]>>;
 /** Attributes in ExaBGP spelling (`next-hop`, `local-preference`, ...); as-path `[1, 2, [3, 4]]`. */
 export type AttributesJson = Readonly<Record<string, JsonValue>>;
 
@@ -23,10 +45,15 @@ export interface RouteChangeJson {
   readonly prefix: string;
   readonly rd?: string;
   readonly 'path-information'?: number;
+  /** Flows only: the match components (`prefix` holds their canonical text). */
+  readonly match?: Readonly<Record<string, string | readonly string[]>>;
+  /** Attributes; for a flow, its actions (`{ "rate-limit": 1000 }`). */
   readonly before: AttributesJson | null;
   readonly after: AttributesJson | null;
   /** Only on withdraws: the neighbor gets the all-neighbors (`*`) value instead. */
   readonly replaced_by_all_neighbors_route?: true;
+  /** Entries with `expires` / `ttl`: when it expires (announce, update) or expired (withdraw). */
+  readonly expires_at?: string;
 }
 
 export interface PlanJson {
@@ -40,6 +67,8 @@ export interface PlanJson {
   };
   readonly guard: {
     readonly tripped: boolean;
+    /** Only when the broad-flow rule tripped. */
+    readonly kind?: 'broad-flow';
     readonly reason: string;
     readonly withdraw_count: number;
     readonly announced_count: number;
@@ -87,18 +116,35 @@ function attributesJson(a: RouteAttributes): AttributesJson {
   return Object.fromEntries(attributeEntries(a).map(([name, , json]) => [name, json]));
 }
 
+/** A route's value as JSON: its attributes, or a flow's actions. */
+function valueJson(r: Route): AttributesJson {
+  return r.flow === undefined ? attributesJson(r.attributes) : flowThenJson(r.flow.then);
+}
+
+/** Display pairs of a route's value: attributes, or a flow's actions. */
+function valueEntries(r: Route): [string, string][] {
+  if (r.flow !== undefined) return flowThenEntries(r.flow.then);
+  return attributeEntries(r.attributes).map(([n, t]) => [n, t]);
+}
+
 /** `10.0.0.0/24 (ipv4 unicast, all neighbors)`. */
 function describe(r: Route): string {
   const rd = r.rd === undefined ? '' : ` rd ${r.rd}`;
   const pi = r.pathInformation === undefined ? '' : ` path-information ${r.pathInformation}`;
   const who = r.target === ALL_NEIGHBORS ? 'all neighbors' : `neighbor ${r.target}`;
-  return `${r.prefix}${rd}${pi} (${r.afi} ${r.safi}, ${who})`;
+  const flow = r.flow === undefined ? '' : 'flow ';
+  return `${flow}${r.prefix}${rd}${pi} (${r.afi} ${r.safi}, ${who})`;
 }
 
-/** Only the attributes that differ: `med: 10 -> 20`, absent shown as `(none)`. */
-function changedAttributes(before: RouteAttributes, after: RouteAttributes): string[] {
-  const old = new Map(attributeEntries(before).map(([n, t]) => [n, t]));
-  const now = new Map(attributeEntries(after).map(([n, t]) => [n, t]));
+/** The value line under an announce: attributes, or `then <actions>` for a flow. */
+function valueLine(r: Route): string {
+  return r.flow === undefined ? r.value : `then ${r.value}`;
+}
+
+/** Only the attributes (or flow actions) that differ: `med: 10 -> 20`, absent shown as `(none)`. */
+function changedAttributes(before: Route, after: Route): string[] {
+  const old = new Map(valueEntries(before));
+  const now = new Map(valueEntries(after));
   const names = [...new Set([...now.keys(), ...old.keys()])];
   return names
     .filter((n) => old.get(n) !== now.get(n))
@@ -109,14 +155,17 @@ const ANSI = { green: '32', yellow: '33', red: '31', cyan: '36', banner: '1;31' 
 type Paint = (colour: keyof typeof ANSI, text: string) => string;
 
 /** The body: one entry per change (continuation lines indented), without banner or summary. */
-function planLines(plan: Plan, paint: Paint): string[] {
+function planLines(plan: Plan, paint: Paint, notes?: ExpiryNotes): string[] {
   const lines: string[] = [];
   for (const r of plan.announce) {
-    lines.push(paint('green', `+ announce ${describe(r)}`), `      ${r.value}`);
+    lines.push(
+      paint('green', `+ announce ${describe(r)}${expiryNote(r, notes)}`),
+      `      ${valueLine(r)}`,
+    );
   }
   for (const u of plan.update) {
-    lines.push(paint('yellow', `~ update ${describe(u.after)}`));
-    const changed = changedAttributes(u.before.attributes, u.after.attributes);
+    lines.push(paint('yellow', `~ update ${describe(u.after)}${expiryNote(u.after, notes)}`));
+    const changed = changedAttributes(u.before, u.after);
     // Equal attributes with another value text: show the whole value change.
     const details = changed.length > 0 ? changed : [`${u.before.value} -> ${u.after.value}`];
     for (const d of details) lines.push(`      ${d}`);
@@ -124,7 +173,9 @@ function planLines(plan: Plan, paint: Paint): string[] {
   const replaced = replacedWithdrawKeys(plan);
   for (const r of plan.withdraw) {
     const note = replaced.has(routeKey(r)) ? ', replaced by the all-neighbors route' : '';
-    lines.push(paint('red', `- withdraw ${describe(r)}${note}`));
+    const expired = expiryNote(r, notes);
+    const why = expired === '' ? '' : `${expired.slice(0, -1)}: will be withdrawn)`;
+    lines.push(paint('red', `- withdraw ${describe(r)}${note}${why}`));
   }
   for (const r of plan.reassert) {
     if (r.reason !== 'after-all-neighbors-command') continue;
@@ -142,7 +193,7 @@ function summaryLine(plan: Plan): string {
 function bannerLines(guard: GuardVerdict | undefined): string[] {
   if (guard?.tripped !== true) return [];
   return [
-    `!!! mass-withdraw guard tripped: ${guard.reason}`,
+    `!!! ${guard.kind ?? 'mass-withdraw'} guard tripped: ${guard.reason}`,
     '!!! this plan must be confirmed before it is applied',
   ];
 }
@@ -158,7 +209,7 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     ? (colour, text) => `\u001b[${ANSI[colour]}m${text}\u001b[0m`
     : (_colour, text) => text;
   const banner = bannerLines(options.guard).map((l) => paint('banner', l));
-  const body = planLines(plan, paint);
+  const body = planLines(plan, paint, options.expiry);
   const blocks = [banner, body, [summaryLine(plan)]].filter((b) => b.length > 0);
   return `${blocks.map((b) => b.join('\n')).join('\n\n')}\n`;
 }
@@ -172,6 +223,7 @@ function keyFields(r: Route): Omit<RouteChangeJson, 'action' | 'before' | 'after
     prefix: r.prefix,
     ...(r.rd !== undefined ? { rd: r.rd } : {}),
     ...(r.pathInformation !== undefined ? { 'path-information': r.pathInformation } : {}),
+    ...(r.flow !== undefined ? { match: flowMatchJson(r.flow.match) } : {}),
   };
 }
 
@@ -179,27 +231,34 @@ function keyFields(r: Route): Omit<RouteChangeJson, 'action' | 'before' | 'after
  * The plan as a versioned JSON document (`format_version: "1"`), for tools; no timestamps.
  * @example JSON.stringify(renderPlanJson(plan, verdict), null, 2)
  */
-export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
+export function renderPlanJson(plan: Plan, guard?: GuardVerdict, expiry?: ExpiryNotes): PlanJson {
   const replaced = replacedWithdrawKeys(plan);
+  const expires = (r: Route): { expires_at?: string } => {
+    const at = expiry?.at.get(routeKey(r));
+    return at === undefined ? {} : { expires_at: new Date(at).toISOString() };
+  };
   const changes: RouteChangeJson[] = [
     ...plan.announce.map((r) => ({
       action: 'announce' as const,
       ...keyFields(r),
       before: null,
-      after: attributesJson(r.attributes),
+      after: valueJson(r),
+      ...expires(r),
     })),
     ...plan.update.map((u) => ({
       action: 'update' as const,
       ...keyFields(u.after),
-      before: attributesJson(u.before.attributes),
-      after: attributesJson(u.after.attributes),
+      before: valueJson(u.before),
+      after: valueJson(u.after),
+      ...expires(u.after),
     })),
     ...plan.withdraw.map((r) => ({
       action: 'withdraw' as const,
       ...keyFields(r),
-      before: attributesJson(r.attributes),
+      before: valueJson(r),
       after: null,
       ...(replaced.has(routeKey(r)) ? { replaced_by_all_neighbors_route: true as const } : {}),
+      ...expires(r),
     })),
   ];
   return {
@@ -210,6 +269,7 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
         ? null
         : {
             tripped: guard.tripped,
+            ...(guard.kind === 'broad-flow' ? { kind: guard.kind } : {}),
             reason: guard.reason,
             withdraw_count: guard.withdrawCount,
             announced_count: guard.announcedCount,
@@ -218,7 +278,7 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
     reasserts: plan.reassert.map((r) => ({
       ...keyFields(r.route),
       reason: r.reason,
-      attributes: attributesJson(r.route.attributes),
+      attributes: valueJson(r.route),
     })),
   };
 }
@@ -226,6 +286,7 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
 export interface MarkdownRenderOptions {
   /** Keep the comment under GitHub's 65536-character limit (default 60000). */
   readonly maxChars?: number;
+  readonly expiry?: ExpiryNotes;
 }
 
 /**
@@ -241,7 +302,7 @@ export function renderPlanMarkdown(
   const parts = ['### exabgp-reconciler plan'];
   if (guard?.tripped === true) {
     parts.push(
-      `> [!CAUTION]\n> **Mass-withdraw guard tripped:** ${guard.reason}.\n` +
+      `> [!CAUTION]\n> **${guard.kind === 'broad-flow' ? 'Broad-flow' : 'Mass-withdraw'} guard tripped:** ${guard.reason}.\n` +
         '> This plan must be confirmed before it is applied.',
     );
   }
@@ -250,7 +311,7 @@ export function renderPlanMarkdown(
     const budget = (options.maxChars ?? 60_000) - parts.join('\n\n').length - 200;
     const shown: string[] = [];
     let used = 0;
-    const lines = planLines(plan, (_c, t) => t);
+    const lines = planLines(plan, (_c, t) => t, options.expiry);
     for (const line of lines) {
       if (used + line.length + 1 > budget) break;
       shown.push(line);

@@ -1,8 +1,12 @@
 // The canonical route model: key, value, ExaBGP attribute text and ordering. Pure: no I/O.
 // Every Route that reaches the diff is canonical; config/ (and the dump/command parsers) build them.
+// A FlowSpec rule is a Route too (safi flow / flow-vpn, core/flow.ts): its `prefix` is the canonical
+// match text and its value the canonical action text, so diff, ledger and guard treat it alike.
+import type { Expiry } from './expiry.js';
+import type { FlowRule } from './flow.js';
 
 export type Afi = 'ipv4' | 'ipv6';
-export type Safi = 'unicast' | 'nlri-mpls' | 'mpls-vpn';
+export type Safi = 'unicast' | 'nlri-mpls' | 'mpls-vpn' | 'flow' | 'flow-vpn';
 export type Origin = 'igp' | 'egp' | 'incomplete';
 
 /** Target of a route: every neighbor bound to our process, or one neighbor address. */
@@ -67,6 +71,21 @@ export interface Route {
   readonly value: string;
   /** Not part of the key or value: where the route was declared (for conflicts and status). */
   readonly source?: SourceRef;
+  /**
+   * Only on flows (safi flow / flow-vpn): the canonical rule. `prefix` is then
+   * flowMatchText(flow.match) and `value` flowThenText(flow.then); `attributes` is FLOW_ATTRIBUTES.
+   */
+  readonly flow?: FlowRule;
+  /** Not part of the key or value: when the entry stops being desired (`expires`, `ttl`). */
+  readonly expiry?: Expiry;
+}
+
+/** The (unused) attributes of a flow route: a flow's value lives in `flow.then`. */
+export const FLOW_ATTRIBUTES: RouteAttributes = Object.freeze({ nextHop: '' });
+
+/** A FlowSpec rule (safi flow or flow-vpn). */
+export function isFlowRoute(r: Pick<Route, 'safi'>): boolean {
+  return r.safi === 'flow' || r.safi === 'flow-vpn';
 }
 
 /** `* ipv4 unicast 10.0.0.0/24`, `192.0.2.1 ipv4 mpls-vpn rd 65000:1 10.0.0.0/24 path-information 7`. */
@@ -189,7 +208,9 @@ export function compareRoutes(a: Route, b: Route): number {
     cmp(a.afi, b.afi) ||
     cmp(a.safi, b.safi) ||
     cmp(a.rd ?? '', b.rd ?? '') ||
-    cmp(prefixSortKey(a.prefix), prefixSortKey(b.prefix)) ||
+    (isFlowRoute(a) || isFlowRoute(b)
+      ? cmp(a.prefix, b.prefix)
+      : cmp(prefixSortKey(a.prefix), prefixSortKey(b.prefix))) ||
     (a.pathInformation ?? -1) - (b.pathInformation ?? -1)
   );
 }
@@ -251,13 +272,15 @@ export function sortRoutesBy<T>(items: readonly T[], routeOf: (item: T) => Route
   const groupOf = new Int32Array(n);
   const words = new Float64Array(n * 4);
   const groups = new Map<string, number>();
+  let flows = false;
   items.forEach((item, i) => {
     const r = routeOf(item);
     const g = `${r.target}\0${r.afi}\0${r.safi}\0${r.rd ?? ''}`;
     let id = groups.get(g);
     if (id === undefined) groups.set(g, (id = groups.size));
     groupOf[i] = id;
-    prefixWords(r.prefix, words, i * 4);
+    if (isFlowRoute(r)) flows = true;
+    else prefixWords(r.prefix, words, i * 4);
     words[i * 4 + 3] = r.pathInformation ?? -1;
   });
   const rank = new Int32Array(groups.size);
@@ -270,7 +293,9 @@ export function sortRoutesBy<T>(items: readonly T[], routeOf: (item: T) => Route
       w(a, 0) - w(b, 0) ||
       w(a, 1) - w(b, 1) ||
       w(a, 2) - w(b, 2) ||
-      w(a, 3) - w(b, 3),
+      w(a, 3) - w(b, 3) ||
+      // flows (whose words stay 0) in match text order
+      (flows ? cmp(routeOf(items[a] as T).prefix, routeOf(items[b] as T).prefix) : 0),
   );
   return order.map((i) => items[i] as T);
 }

@@ -48,6 +48,8 @@ export function editApiSource(
       );
     }
     const next = edit.next(current);
+    // Hashing and merging 100k routes are separate stages: let /healthz answer in between.
+    await turn();
     // The same routes again (a controller re-sending its state): nothing to store or re-plan.
     if (next === undefined || (storeEtag === undefined && computeEtag(next) === etag))
       return { view: backend.getPlan(), etag, stored: false };
@@ -64,6 +66,11 @@ export function editApiSource(
       stored: true,
     };
   });
+}
+
+/** One turn of the event loop (setImmediate) between stages of a large edit. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

@@ -30,6 +30,7 @@ import { registerDesiredRoutes } from './routes-desired.js';
 import { registerFleetRoutes, type FleetReader } from './routes-fleet.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerStateRoutes } from './routes-state.js';
+import { registerUiRoutes } from './routes-ui.js';
 import { applyServerCaps, checkHost, lingerIfBodyUnread, serverOptions } from './server-options.js';
 import { cut } from './text.js';
 
@@ -117,6 +118,7 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
     scope.removeContentTypeParser('text/plain');
     registerHealthRoutes(scope, ctx, registry);
     registerStateRoutes(scope, ctx);
+    registerUiRoutes(scope, ctx, { tokenRequired: deps.token !== undefined });
     done();
   });
   registerDesiredRoutes(app, ctx);

@@ -6,7 +6,7 @@ import { diffRoutes, diffRoutesAt } from '../core/diff.js';
 import { encodePlan, type CommandLine, type EncodeOptions } from '../exabgp/encode.js';
 import { evaluateGuard, type GuardPolicy } from '../core/guard.js';
 import type { Plan } from '../core/plan.js';
-import { sortRoutesBy, type RouteKey, type RouteSet } from '../core/route.js';
+import { routeKey, sortRoutesBy, type RouteKey, type RouteSet } from '../core/route.js';
 import type { PlanView } from './handle.js';
 import type { Ledger } from '../ledger/ledger.js';
 
@@ -50,8 +50,22 @@ export function computePlan(
   const lines = encodePlan(plan, options.encode);
   // Pending keys count as announced: after a kill -9 mid-apply their state at ExaBGP is unknown,
   // and the plan's withdraws include them (20k in flight, 2 acknowledged: not "withdraw all").
-  const guard = evaluateGuard(plan, announced.size, options.guard);
+  const guard = evaluateGuard(plan, announced.size, options.guard, {
+    accepted: acceptedKeys(ledger, announced),
+  });
   return { plan, lines, view: { plan, guard, hash: hashPlanLines(lines) } };
+}
+
+/**
+ * Keys of the last applied desired state and of the ledger, read only when the plan has a broad
+ * flow (the broad-flow rule: a rule confirmed once is not held again after an ExaBGP restart).
+ */
+function acceptedKeys(ledger: Ledger, announced: RouteSet): (key: RouteKey) => boolean {
+  let keys: Set<RouteKey> | undefined;
+  return (key) => {
+    keys ??= new Set(ledger.loadDesiredSources().flatMap((s) => s.routes.map(routeKey)));
+    return keys.has(key) || announced.has(key);
+  };
 }
 
 /** Lines withdrawing everything the ledger holds (acknowledged and pending announces). */

@@ -3,13 +3,14 @@
 import { createHash } from 'node:crypto';
 import type { Route } from '../core/route.js';
 import type { SourceResult } from '../config/load-routes.js';
+import { routesJson } from '../config/route-json.js';
 import type { ApiSource, OnSourceChange, SourceWatch } from './source.js';
 
 /** The name the conflict rule gives the api source. */
 export const API_SOURCE = 'api';
 
 export function apiSourceResult(routes: readonly Route[]): SourceResult {
-  const hash = createHash('sha256').update(JSON.stringify(routes)).digest('hex');
+  const hash = createHash('sha256').update(routesJson(routes)).digest('hex');
   return { source: API_SOURCE, hash, routes, diagnostics: [] };
 }
 

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { REPO_ROOT, baseRunArgs } from './harness/binaries.js';
+import { waitFor } from './harness/processes.js';
 import { slotPeers } from './harness/rig.js';
 import { readRouteDocument, rewriteNeighbors, type E2eRoute } from './harness/routes.js';
 import {
@@ -32,6 +33,7 @@ describeVersions('run with the bundled routes.d', { needMain: true }, (binaries,
     slot: versionSlot(SLOT, version),
     name: `run-bundled-${version}`,
     binaries,
+    flow: true,
     process: { kind: 'reconciler', args: baseRunArgs() },
     prepare: ({ routesDir }) => {
       for (const file of bundledFiles()) {
@@ -52,6 +54,17 @@ describeVersions('run with the bundled routes.d', { needMain: true }, (binaries,
     process.stderr.write(
       `bundled routes: ${desired.length} entries checked, ${skipped} next-hop self entries not checked\n`,
     );
+  });
+
+  it('announces the bundled FlowSpec rules (routes.d/flows.yaml) to both peers', async () => {
+    for (const peer of rig().peers) {
+      await waitFor(
+        async () => ((await rig().bird.flows(peer.protocol)).length === 3 ? true : undefined),
+        { timeoutMs: 30_000, what: `3 bundled flows at ${peer.protocol}` },
+      );
+      const rules = (await rig().bird.flows(peer.protocol)).map((f) => f.rule);
+      expect(rules).toContain('flow4 { dst 203.0.113.53/32; proto 17; dport 53; }');
+    }
   });
 
   it('keeps running without errors from ExaBGP for the bundled routes', () => {

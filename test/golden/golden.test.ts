@@ -1,6 +1,8 @@
 // Golden scenarios: each test/golden/cases/<name>/ holds desired.json and announced.json (route
 // specs for test/helpers/routes.ts) and optionally case.json ({ maxWithdraw?: "N" | "P%" }); the
 // plan is rendered to plan.txt, plan.json, plan.md and commands.exabgp. `vitest -u` regenerates.
+// A case may instead give desired.yaml / announced.yaml: route documents (routes and flows) read by
+// the real loader.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +12,8 @@ import { DEFAULT_GUARD_POLICY, evaluateGuard, parseGuardLimit } from '../../src/
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../../src/core/render.js';
 import { assertValidExabgpLine } from '../helpers/exabgp-grammar.js';
 import { routeSet, type RouteSpec } from '../helpers/routes.js';
+import { parseRouteDocument } from '../../src/config/load-routes.js';
+import { routeKey, type RouteSet } from '../../src/core/route.js';
 
 const CASES = join(import.meta.dirname, 'cases');
 
@@ -19,6 +23,15 @@ interface CaseOptions {
 
 function readJson<T>(path: string, fallback: T): T {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : fallback;
+}
+
+/** `<name>.yaml` (a route document, loaded for real) or `<name>.json` (route specs). */
+function readSet(dir: string, name: string): RouteSet {
+  const yaml = join(dir, `${name}.yaml`);
+  if (!existsSync(yaml)) return routeSet(readJson<RouteSpec[]>(join(dir, `${name}.json`), []));
+  const result = parseRouteDocument(`${name}.yaml`, readFileSync(yaml, 'utf8'));
+  expect(result.diagnostics).toEqual([]);
+  return new Map(result.routes.map((r) => [routeKey(r), r]));
 }
 
 const names = readdirSync(CASES, { withFileTypes: true })
@@ -33,8 +46,8 @@ describe('golden plans', () => {
 
   it.each(names)('%s', async (name) => {
     const dir = join(CASES, name);
-    const desired = routeSet(readJson<RouteSpec[]>(join(dir, 'desired.json'), []));
-    const announced = routeSet(readJson<RouteSpec[]>(join(dir, 'announced.json'), []));
+    const desired = readSet(dir, 'desired');
+    const announced = readSet(dir, 'announced');
     const options = readJson<CaseOptions>(join(dir, 'case.json'), {});
     const policy =
       options.maxWithdraw === undefined

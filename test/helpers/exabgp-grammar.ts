@@ -2,6 +2,7 @@
 // (exabgp-api.md §2-3, exabgp5.md §2): `[neighbor IP ]announce|withdraw route|attributes ...`,
 // ASCII only, replaying each version's substring dispatch and as-path rules.
 import { isIPv4, isIPv6 } from 'node:net';
+import { parseExabgpFlowLine } from './exabgp-flow-grammar.js';
 
 export type GrammarDialect = '4.2' | '5.0';
 
@@ -10,17 +11,19 @@ export const HANDSHAKE_LINES: readonly string[] = [
   ' nlri-poison',
   'version',
   'show neighbor summary',
+  'show neighbor extensive',
 ];
 
 export interface ParsedLine {
-  readonly neighbor?: string;
+  /** The selector's neighbors (`neighbor A , neighbor B ...`); absent: every neighbor. */
+  readonly neighbors?: readonly string[];
   readonly action: 'announce' | 'withdraw';
-  readonly form: 'route' | 'attributes';
+  readonly form: 'route' | 'attributes' | 'flow';
   readonly prefixes: readonly string[];
   /** As ExaBGP decides it: route → its prefix; attributes → the LAST prefix of the line. */
   readonly afi: 'ipv4' | 'ipv6';
   /** From the tokens, as ExaBGP decides it: rd → mpls-vpn, else label → nlri-mpls, else unicast. */
-  readonly safi: 'unicast' | 'nlri-mpls' | 'mpls-vpn';
+  readonly safi: 'unicast' | 'nlri-mpls' | 'mpls-vpn' | 'flow' | 'flow-vpn';
   readonly rd?: string;
   readonly pathInformation?: number;
   /** Attribute tokens other than rd and path-information, joined by one space. */
@@ -240,15 +243,22 @@ export function parseExabgpLine(
   if (!/^[ -~]+$/.test(line)) return 'not printable ASCII on one line';
   // 5.0.13 reads any standalone `json` token as a JSON request; outside `show` it kills ExaBGP.
   if (line.split(' ').includes('json')) return 'a standalone json token';
+  if (/^(neighbor \S+ )?(announce|withdraw) flow /.test(line)) return parseFlow(line, dialect);
   if (/[#;{}]| {2}|^ | $|[A-KM-Z]|(?<!\d)L/.test(line))
     return 'forbidden character, case or spacing';
   const tokens = line.split(' ');
   let i = 0;
-  let neighbor: string | undefined;
-  if (tokens[0] === 'neighbor') {
-    neighbor = tokens[1];
-    if (!(ipv4(neighbor) || (neighbor !== undefined && isIPv6(neighbor)))) return 'bad neighbor';
-    i = 2;
+  const neighbors: string[] = [];
+  // exabgp-api.md §2.4: `neighbor IP` definitions, each after the first introduced by ` , `.
+  while (tokens[i] === 'neighbor') {
+    const neighbor = tokens[i + 1] ?? '';
+    if (!(ipv4(neighbor) || isIPv6(neighbor))) return 'bad neighbor';
+    if (neighbors.includes(neighbor)) return 'a neighbor named twice in the selector';
+    neighbors.push(neighbor);
+    i += 2;
+    if (tokens[i] !== ',') break;
+    if (tokens[i + 1] !== 'neighbor') return 'a selector list not followed by a neighbor';
+    i += 1;
   }
   const [action, form] = [tokens[i], tokens[i + 1]];
   if (
@@ -289,7 +299,7 @@ export function parseExabgpLine(
     .map(([k, v]) => [k, ...v].join(' '))
     .join(' ');
   return {
-    ...(neighbor !== undefined ? { neighbor } : {}),
+    ...(neighbors.length > 0 ? { neighbors } : {}),
     action,
     form,
     prefixes,
@@ -298,6 +308,25 @@ export function parseExabgpLine(
     ...(rd !== undefined ? { rd } : {}),
     ...(pi !== undefined ? { pathInformation: Number(pi) } : {}),
     value,
+  };
+}
+
+/** A flow line (exabgp-flow-grammar.ts) as a ParsedLine: `prefixes` holds its match statements. */
+function parseFlow(line: string, dialect: GrammarDialect): ParsedLine | string {
+  const action = line.includes('withdraw flow ') ? 'withdraw' : 'announce';
+  const to = dispatchesTo(line, dialect);
+  if (to !== `${action} flow`) return `dispatches to "${to}"`;
+  const flow = parseExabgpFlowLine(line, dialect);
+  if (typeof flow === 'string') return flow;
+  return {
+    ...(flow.neighbor !== undefined ? { neighbor: flow.neighbor } : {}),
+    action: flow.action,
+    form: 'flow',
+    prefixes: [flow.match.join(' ')],
+    afi: flow.afi,
+    safi: flow.rd === undefined ? 'flow' : 'flow-vpn',
+    ...(flow.rd !== undefined ? { rd: flow.rd } : {}),
+    value: flow.then.join(' '),
   };
 }
 

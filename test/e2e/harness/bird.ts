@@ -18,6 +18,22 @@ export interface BirdPeer {
   /** ExaBGP's local address. */
   neighbor: string;
   asn: number;
+  /** Also FlowSpec channels (flow4/flow6, tables flowtab4_<name> / flowtab6_<name>). */
+  flow?: boolean;
+}
+
+/** One FlowSpec rule in BIRD's flow table, as BIRD prints it. */
+export interface PeerFlow {
+  protocol: string;
+  /** `flowtab4_peer_a`. */
+  table: string;
+  /** BIRD's text of the rule: `flow4 { dst 203.0.113.10/32; proto 17; dport 53; }`. */
+  rule: string;
+  /** `BGP.ext_community` as printed: `(generic, 0x80060000, 0x46160000)`, sorted. */
+  extCommunities: string[];
+  /** `N:M`, sorted. */
+  communities: string[];
+  nextHop: string;
 }
 
 export interface PeerRoute {
@@ -76,6 +92,8 @@ export interface Bird {
   /** Routes of one protocol, or of every protocol when `protocol` is omitted. */
   routes(protocol?: string): Promise<PeerRoute[]>;
   stats(protocol: string): Promise<ProtocolStats>;
+  /** FlowSpec rules of one protocol (its flowtab4_/flowtab6_ tables; needs `flow: true`). */
+  flows(protocol: string): Promise<PeerFlow[]>;
   waitEstablished(protocol: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -95,11 +113,19 @@ export function renderBirdConfig(
   ipv4 { import all; export none; };
   ipv6 { import all; export none; };
   ipv4 mpls { table lab4_${p.name}; import all; export none; };
-  vpn4 mpls { table vpn4_${p.name}; import all; export none; };
+  vpn4 mpls { table vpn4_${p.name}; import all; export none; };${
+    p.flow === true
+      ? `\n  flow4 { table flowtab4_${p.name}; import all; export none; };\n  flow6 { table flowtab6_${p.name}; import all; export none; };`
+      : ''
+  }
 }
 `,
   );
-  const tables = peers.map((p) => `ipv4 table lab4_${p.name};\nvpn4 table vpn4_${p.name};\n`);
+  const tables = peers.map(
+    (p) =>
+      `ipv4 table lab4_${p.name};\nvpn4 table vpn4_${p.name};\n` +
+      (p.flow === true ? `flow4 table flowtab4_${p.name};\nflow6 table flowtab6_${p.name};\n` : ''),
+  );
   const log =
     logFile === undefined
       ? ''
@@ -152,6 +178,12 @@ export async function startBird(options: {
       return parseBirdRoutes(await birdc('show', 'route', 'all', 'table', 'all', ...words));
     },
     stats,
+    async flows(protocol: string) {
+      const out: PeerFlow[] = [];
+      for (const t of [`flowtab4_${protocol}`, `flowtab6_${protocol}`])
+        out.push(...parseBirdFlows(protocol, await birdc('show', 'route', 'all', 'table', t)));
+      return out.sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+    },
     async waitEstablished(protocol: string, timeoutMs = 30_000) {
       await waitFor(async () => (await stats(protocol)).bgpState === 'Established', {
         timeoutMs,
@@ -245,6 +277,11 @@ export function parseBirdRoutes(text: string): PeerRoute[] {
       table = tableHeader[1] ?? '';
       continue;
     }
+    // FlowSpec tables are read by parseBirdFlows (Bird.flows), never as routes
+    if (table.startsWith('flowtab')) {
+      current = undefined;
+      continue;
+    }
     const attr = /^\s+([A-Za-z][\w.]*):\s?(.*)$/.exec(line);
     if (attr !== null && current !== undefined) {
       applyAttribute(current, attr[1] ?? '', attr[2] ?? '');
@@ -315,4 +352,42 @@ export function parseProtocolStats(name: string, text: string): ProtocolStats {
     routesImported,
     counters,
   };
+}
+
+/**
+ * Parse `birdc show route all table flowtab4_X`: a rule header is `flow4 { ... }  [proto time from ip]
+ * ...`; tab-indented `Key: value` lines are its attributes.
+ */
+export function parseBirdFlows(protocol: string, text: string): PeerFlow[] {
+  const flows: PeerFlow[] = [];
+  let table = '';
+  let current: PeerFlow | undefined;
+  for (const line of text.split('\n')) {
+    const tableHeader = /^Table (\S+):/.exec(line);
+    if (tableHeader !== null) {
+      table = tableHeader[1] ?? '';
+      continue;
+    }
+    const header = /^(flow[46] \{.*\})\s+\[(\S+)\s/.exec(line);
+    if (header !== null) {
+      current = {
+        protocol: header[2] ?? protocol,
+        table,
+        rule: header[1] ?? '',
+        extCommunities: [],
+        communities: [],
+        nextHop: '',
+      };
+      flows.push(current);
+      continue;
+    }
+    const attr = /^\s+([A-Za-z][\w.]*):\s?(.*)$/.exec(line);
+    if (attr === null || current === undefined) continue;
+    if (attr[1] === 'BGP.ext_community')
+      current.extCommunities = [...(attr[2] ?? '').matchAll(/\([^)]*\)/g)].map((m) => m[0]).sort();
+    if (attr[1] === 'BGP.community')
+      current.communities = parseTuples(attr[2] ?? '').map((t) => t.join(':')).sort();
+    if (attr[1] === 'BGP.next_hop') current.nextHop = (attr[2] ?? '').trim().split(/\s+/)[0] ?? '';
+  }
+  return flows;
 }

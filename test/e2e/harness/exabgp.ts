@@ -26,6 +26,8 @@ export interface ExabgpOptions {
   encoder?: 'text' | 'json';
   /** `respawn` of the process block (default true). */
   respawn?: boolean;
+  /** Also negotiate ipv4 flow and ipv6 flow (FlowSpec) with every neighbor. */
+  flow?: boolean;
   /** Extra ini settings, e.g. `{ 'exabgp.api': { ack: 'false' } }`; merged over the defaults. */
   env?: Record<string, Record<string, string>>;
 }
@@ -79,7 +81,7 @@ export function renderExabgpEnv(overrides: Record<string, Record<string, string>
 }
 
 export function renderExabgpConfig(
-  options: Pick<ExabgpOptions, 'neighbors' | 'processRun' | 'encoder' | 'respawn'>,
+  options: Pick<ExabgpOptions, 'neighbors' | 'processRun' | 'encoder' | 'respawn' | 'flow'>,
 ): string {
   const process = `process reconciler {
     run ${options.processRun};
@@ -94,7 +96,7 @@ export function renderExabgpConfig(
     local-as ${n.asn};
     peer-as ${n.asn};
     connect ${n.port};
-    family { ipv4 unicast; ipv6 unicast; ipv4 mpls-vpn; ipv4 nlri-mpls; }
+    family { ipv4 unicast; ipv6 unicast; ipv4 mpls-vpn; ipv4 nlri-mpls;${options.flow === true ? ' ipv4 flow; ipv6 flow;' : ''} }
     api { processes [ reconciler ]; neighbor-changes; }
 }
 `,

@@ -34,7 +34,7 @@ export interface RigPeer {
  * Addresses and ports of a slot; each test file uses its own slot so files never collide:
  * 127.0.<slot>.1/.2 (peer A: BIRD/ExaBGP), 127.0.<slot>.11/.12 (peer B), ports 12000+10*slot (+1).
  * A file's 5.0 half uses its slot + 20 (scenario.ts versionSlot); the table is in test/e2e/README.md.
- * 9-12 are the benchmarks'; 40 and above are kept free for experiments.
+ * 9-11 are the benchmarks' (12 is progress-status); 40 and above are kept free for experiments.
  */
 export function slotPeers(slot: number): [RigPeer, RigPeer] {
   if (!Number.isInteger(slot) || slot < 1 || slot > 250) throw new Error(`bad slot ${slot}`);
@@ -79,6 +79,8 @@ export interface RigOptions {
   encoder?: 'text' | 'json';
   respawn?: boolean;
   env?: Record<string, Record<string, string>>;
+  /** FlowSpec: BIRD flow4/flow6 channels and ExaBGP's ipv4/ipv6 flow families (default off). */
+  flow?: boolean;
   /** Wait for both sessions before returning (default true). */
   waitEstablished?: boolean;
   /** Addresses and ports instead of slotPeers(slot) (several speakers in one slot). */
@@ -256,6 +258,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       port: p.port,
       neighbor: p.exabgpAddress,
       asn: ASN,
+      ...(options.flow === true ? { flow: true } : {}),
     })),
   });
   const neighbors: ExabgpNeighbor[] = peers.map((p) => ({
@@ -273,6 +276,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
     ...(options.respawn === undefined ? {} : { respawn: options.respawn }),
     ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.flow === true ? { flow: true } : {}),
   });
   let keep = process.env['E2E_KEEP_ARTIFACTS'] === '1';
   const processStarts = () =>

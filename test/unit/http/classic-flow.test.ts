@@ -1,0 +1,91 @@
+// The classic POST / endpoint with FlowSpec lines: `announce flow route ...` / `withdraw flow route ...`
+// (single-line and block forms) edit the api source; a broad rule waits for confirmation.
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeHarness, type Harness } from './server-helpers.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.app.close();
+});
+
+function form(command: string) {
+  return h.app.inject({
+    method: 'POST',
+    url: '/',
+    payload: `command=${encodeURIComponent(command)}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+}
+
+const BLOCK =
+  'announce flow route { match { destination 203.0.113.10/32; protocol udp; destination-port =53; } then { rate-limit 9600; } }';
+const FLAT =
+  'announce flow route destination 203.0.113.10/32 protocol =17 destination-port 53 rate-limit 19200';
+
+describe('POST / with flow commands', () => {
+  it('announces a rule in the block form as an edit of the api source', async () => {
+    h = makeHarness();
+    const res = await form(BLOCK);
+    expect(res.statusCode).toBe(200);
+    expect(h.backend.apiRoutes.map((r) => `${r.safi} | ${r.prefix} | ${r.value}`)).toEqual([
+      'flow | destination 203.0.113.10/32 protocol =udp destination-port =53 | rate-limit 9600',
+    ]);
+  });
+
+  it('replaces the rule of the same match from the single-line form, then withdraws it by match', async () => {
+    h = makeHarness();
+    await form(BLOCK);
+    await form(FLAT);
+    expect(h.backend.apiRoutes.map((r) => r.value)).toEqual(['rate-limit 19200']);
+    const res = await form(
+      'withdraw flow route { match { destination-port =53; protocol udp; destination 203.0.113.10/32; } }',
+    );
+    expect(res.statusCode).toBe(200);
+    expect(h.backend.apiRoutes).toEqual([]);
+  });
+
+  it('keeps a neighbor selector and rd', async () => {
+    h = makeHarness();
+    const res = await form(
+      'neighbor 127.0.0.2 announce flow route { rd 65000:1; match { destination 192.0.2.0/24; } then { discard; } }',
+    );
+    expect(res.statusCode).toBe(200);
+    expect(h.backend.apiRoutes.map((r) => [r.target, r.safi, r.rd])).toEqual([
+      ['127.0.0.2', 'flow-vpn', '65000:1'],
+    ]);
+  });
+
+  it('stores a broad discard but holds it for confirmation (202)', async () => {
+    h = makeHarness();
+    const res = await form(
+      'announce flow route { match { destination 0.0.0.0/0; } then { discard; } }',
+    );
+    expect(res.statusCode).toBe(202);
+    expect(res.json().guard).toMatchObject({ tripped: true, kind: 'broad-flow' });
+  });
+
+  it.each([
+    [
+      'not-a-fragment',
+      'announce flow route destination 192.0.2.0/24 fragment not-a-fragment discard',
+      /!is-fragment/,
+    ],
+    [
+      'no action',
+      'announce flow route { match { destination 192.0.2.0/24; } }',
+      /at least one action/,
+    ],
+    ['an unknown word', 'announce flow route destination 192.0.2.0/24 drop', /unknown word "drop"/],
+    [
+      'unbalanced braces',
+      'announce flow route { match { destination 192.0.2.0/24; } then { discard; }',
+      /unbalanced/,
+    ],
+  ])('rejects %s with 400, changing nothing', async (_name, command, message) => {
+    h = makeHarness();
+    const res = await form(command);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(message);
+    expect(h.backend.apiRoutes).toEqual([]);
+  });
+});
