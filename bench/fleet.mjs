@@ -22,6 +22,20 @@ const PUTS = Number(values.puts);
 const MAIN = join(import.meta.dirname, '..', 'dist', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
 const ENDPOINT = 'http://127.0.0.1:23880';
+
+/** Bytes etcd's gRPC server sent and received, all clients (its /metrics on the client URL). */
+async function etcdBytes() {
+  const text = await (await fetch(`${ENDPOINT}/metrics`)).text();
+  const sum = (name) =>
+    [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+      (a, m) => a + Number(m[1]),
+      0,
+    );
+  return {
+    sent: sum('etcd_network_client_grpc_sent_bytes_total'),
+    received: sum('etcd_network_client_grpc_received_bytes_total'),
+  };
+}
 const children = [];
 
 function startEtcd() {
@@ -176,6 +190,16 @@ async function main() {
     'speakers',
   );
   await sleep(1000);
+  // etcd traffic of 3 idle speakers (status records, the 5 s safety-net reads, lease keep-alives)
+  const idleFrom = await etcdBytes();
+  await sleep(10_000);
+  const idleTo = await etcdBytes();
+  const perSpeakerPerMinute = (a, b, ms) =>
+    `${((((b.sent - a.sent) / 3) * (60_000 / ms)) / 1024).toFixed(1)} KiB sent by etcd, ${((((b.received - a.received) / 3) * (60_000 / ms)) / 1024).toFixed(1)} KiB received`;
+  console.log(
+    `| etcd traffic per idle speaker, per minute (3 speakers, 10 s window) | ${perSpeakerPerMinute(idleFrom, idleTo, 10_000)} |`,
+  );
+  const putsFrom = await etcdBytes();
   const afterResponse = [];
   const afterSend = [];
   for (let k = 0; k < PUTS; k++) {
@@ -199,6 +223,10 @@ async function main() {
     afterSend.push(Math.max(...at) - sent);
     await sleep(200);
   }
+  const putsTo = await etcdBytes();
+  console.log(
+    `| etcd traffic per speaker per one-route PUT (whole fleet's bytes / 3 / ${PUTS}) | ${((putsTo.sent - putsFrom.sent) / 3 / PUTS / 1024).toFixed(1)} KiB sent by etcd, ${((putsTo.received - putsFrom.received) / 3 / PUTS / 1024).toFixed(1)} KiB received |`,
+  );
   const rssFleet = fleet.map((s) => rss(s.proc.pid));
   console.log(
     `| one-route PUT: last of 3 speakers' stdout line after the PUT's response (median, max of ${PUTS}) | ${med(afterResponse).toFixed(1)} ms, ${Math.max(...afterResponse).toFixed(1)} ms |`,
