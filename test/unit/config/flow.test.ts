@@ -1,6 +1,6 @@
 // FlowSpec entries: canonical match and action texts, and every validation rule with its position.
 import { describe, expect, it } from 'vitest';
-import { parseRouteDocument } from '../../../src/config/load-routes.js';
+import { mergeSources, parseRouteDocument } from '../../../src/config/load-routes.js';
 import { canonicalTerms } from '../../../src/config/flow-match.js';
 import { canonicalFlow, type FlowIssue } from '../../../src/config/flow-rule.js';
 import { flowRuleFromTexts, flowTokens, readFlowWords } from '../../../src/config/flow-text.js';
@@ -196,6 +196,25 @@ describe('flows in route documents', () => {
   it('reports an unknown component as a schema error at its key', () => {
     const r = flows('flows:\n  - match: { dport: 53 }\n    then: { discard: true }\n');
     expect(r.diagnostics[0]).toMatchObject({ code: 'E_SCHEMA', line: 2, col: 14 });
+  });
+
+  it('reports the same rule with other actions in two files as a conflict naming both', () => {
+    const a = parseRouteDocument(
+      'a.yaml',
+      'flows:\n  - match: { destination: 192.0.2.1/32 }\n    then: { discard: true }\n',
+    );
+    const b = parseRouteDocument(
+      'b.yaml',
+      'flows:\n  - match: { destination: 192.0.2.1 }\n    then: { rate-limit: 9600 }\n',
+    );
+    const merged = mergeSources([a, b]);
+    expect(merged.ok).toBe(false);
+    expect(merged.diagnostics.map((d) => `${d.file}:${d.line} ${d.code}`)).toEqual([
+      'b.yaml:2 E_CONFLICT',
+    ]);
+    expect(merged.diagnostics[0]?.message).toMatch(
+      /conflicts with a\.yaml:2 \(discard here: rate-limit 9600\)/,
+    );
   });
 
   it('reports two spellings of one rule as a duplicate, naming the first', () => {

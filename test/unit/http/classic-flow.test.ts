@@ -44,6 +44,26 @@ describe('POST / with flow commands', () => {
     expect(h.backend.apiRoutes).toEqual([]);
   });
 
+  it('lists api flows under flows (not routes) in GET /v1/desired, with their source', async () => {
+    h = makeHarness();
+    await form(BLOCK);
+    const res = await h.app.inject({ method: 'GET', url: '/v1/desired' });
+    expect(res.json()).toMatchObject({
+      routes: [],
+      flows: [
+        {
+          match: {
+            destination: '203.0.113.10/32',
+            protocol: ['=udp'],
+            'destination-port': ['=53'],
+          },
+          then: { 'rate-limit': 9600 },
+          source: { file: 'api' },
+        },
+      ],
+    });
+  });
+
   it('keeps a neighbor selector and rd', async () => {
     h = makeHarness();
     const res = await form(
