@@ -118,6 +118,19 @@ export interface BroadFlowPolicy {
 export const DEFAULT_BROAD_FLOW_POLICY: BroadFlowPolicy = Object.freeze({ ipv4: 8, ipv6: 32 });
 
 /**
+ * Parse `--broad-flow V4,V6` (`8,32`, `/16,/48`): the IPv4 and IPv6 prefix lengths at or under
+ * which a discard or rate-limit without source or port needs confirmation; undefined if invalid.
+ * @example parseBroadFlowPolicy('16,48') // { ipv4: 16, ipv6: 48 }
+ */
+export function parseBroadFlowPolicy(text: string): BroadFlowPolicy | undefined {
+  const m = /^\/?(\d{1,2}),\/?(\d{1,3})$/.exec(text.trim());
+  if (m === null) return undefined;
+  const ipv4 = Number(m[1]);
+  const ipv6 = Number(m[2]);
+  return ipv4 <= 32 && ipv6 <= 128 ? { ipv4, ipv6 } : undefined;
+}
+
+/**
  * Why a rule is a self-inflicted outage, or undefined: it discards or rate-limits traffic to a
  * destination of `policy[afi]` bits or wider (absent = everything) with no source and no port
  * narrowing it.

@@ -58,6 +58,22 @@ describe('plan with flows', () => {
     );
   });
 
+  it('takes the broad-flow limits from --broad-flow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-broad-'));
+    try {
+      writeFileSync(
+        join(dir, 'wide.yaml'),
+        'flows:\n  - match:\n      destination: 10.0.0.0/16\n    then:\n      discard: true\n',
+      );
+      expect((await runCli(['plan', '--routes', dir])).code).toBe(0);
+      const strict = await runCli(['plan', '--routes', dir, '--broad-flow', '16,48']);
+      expect(strict.code).toBe(3);
+      expect((await runCli(['plan', '--routes', dir, '--broad-flow', 'x'])).code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 3 on a broad discard, naming the rule', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-broad-'));
     try {
