@@ -89,7 +89,14 @@ export function canonicalFlowPrefix(v: unknown): { text: string; afi: Afi } | Va
       'E_PREFIX',
       `${quoteValue(v)}: an offset is ipv6 only and must be below the prefix length`,
     );
-  return { text: offset === 0 ? p.prefix : `${p.prefix}/${offset}`, afi: p.afi };
+  // Measured: ExaBGP 4.2.21 and 5.0.13 encode a non-zero offset so that BIRD refuses the UPDATE
+  // ("Invalid flow route: Bad component order") and resets the session.
+  if (offset !== 0)
+    return new ValueError(
+      'E_FLOW',
+      `${quoteValue(v)}: a non-zero ipv6 offset is refused (exabgp 4.2 and 5.0 encode it so that the peer resets the session)`,
+    );
+  return { text: p.prefix, afi: p.afi };
 }
 
 /** The YAML value as a list of term texts: numbers, strings, lists; `[ a b ]` / `a b` text split. */

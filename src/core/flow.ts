@@ -27,7 +27,7 @@ export type FlowComponentName = (typeof FLOW_COMPONENTS)[number][0];
 /**
  * One match component. `terms` are ORed; each is ExaBGP operator text (`=53`, `>=8000&<=8080`,
  * `=syn+ack`), or the canonical prefix for destination/source (`203.0.113.10/32`,
- * `2001:db8::/64/8` with an IPv6 offset).
+ * never with an IPv6 offset: config/flow-match.ts refuses a non-zero one).
  */
 export interface FlowComponent {
   readonly name: FlowComponentName;
