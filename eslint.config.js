@@ -132,6 +132,23 @@ export default tseslint.config(
     },
   },
   {
+    // The desired-state seam: sources load and signal; no http, cli or ExaBGP I/O.
+    files: ['src/sources/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../http/*', '../cli/*', '../exabgp/*'],
+              message: 'sources must not import http, cli or exabgp',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/http/**/*.ts'],
     rules: {
       'no-restricted-imports': [

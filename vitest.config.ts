@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Projects: fast tests (unit, property, golden, integration, CLI) and the e2e suite that drives
-// real ExaBGP + BIRD daemons, once per ExaBGP version: `e2e-4.2` and `e2e-5.0` (E2E_EXABGP tells a
-// file which half to run; every file x version has its own loopback slot). The unit project runs
-// first; then the e2e files, `E2E_WORKERS` at a time (default 1: one file at a time; see
-// test/e2e/README.md for what 2 buys on a 2-core machine). `test/soak` (the 20-trial chaos soak)
-// is a project only when E2E_SOAK=1, so `npm test` never runs it.
+// Projects: fast tests (unit, property, golden, integration, CLI), the /ui page in headless
+// Chromium (`browser`), and the e2e suite that drives real ExaBGP + BIRD daemons, once per ExaBGP
+// version: `e2e-4.2` and `e2e-5.0` (E2E_EXABGP tells a file which half to run; every file x version
+// has its own loopback slot). The unit project runs first, then the browser project; then the e2e
+// files, `E2E_WORKERS` at a time (default 1: one file at a time; see test/e2e/README.md for what 2
+// buys on a 2-core machine). `test/soak` (the 20-trial chaos soak) is a project only when
+// E2E_SOAK=1, so `npm test` never runs it.
 const e2eWorkers = Math.max(1, Number(process.env['E2E_WORKERS'] ?? 1) || 1);
 
 const e2e = (version: '4.2' | '5.0') => ({
@@ -17,8 +18,8 @@ const e2e = (version: '4.2' | '5.0') => ({
     hookTimeout: 120_000,
     fileParallelism: e2eWorkers > 1,
     maxWorkers: e2eWorkers,
-    // after the unit project, both versions in one group (so E2E_WORKERS > 1 mixes them)
-    sequence: { groupOrder: 1 },
+    // after the unit and browser projects, both versions in one group (so E2E_WORKERS > 1 mixes them)
+    sequence: { groupOrder: 2 },
   },
 });
 
@@ -34,6 +35,18 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      {
+        // The /ui page in Debian's headless Chromium (playwright-core), against a built `run`.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          // alone, after the unit project: its timing waits must not compete with 70 test files
+          sequence: { groupOrder: 1 },
+        },
+      },
       e2e('4.2'),
       e2e('5.0'),
       ...(process.env['E2E_SOAK'] === '1'
@@ -46,7 +59,7 @@ export default defineConfig({
                 hookTimeout: 300_000,
                 fileParallelism: false,
                 maxWorkers: 1,
-                sequence: { groupOrder: 2 },
+                sequence: { groupOrder: 3 },
               },
             },
           ]

@@ -15,7 +15,10 @@ export type ErrorCode =
   | 'E_RANGE'
   | 'E_COMMUNITY'
   | 'E_DUPLICATE_ROUTE'
+  | 'E_EXPIRY'
+  | 'W_EXPIRED'
   | 'E_CONFLICT'
+  | 'E_SELECTOR'
   | 'E_NESTING'
   | 'E_EMPTY'
   | 'E_EXPANSION_LIMIT'
@@ -35,6 +38,9 @@ export type ErrorCode =
   | 'E_EXABGP_ACK_TIMEOUT'
   | 'E_GUARD'
   | 'E_HTTP_BIND'
+  | 'E_STORE'
+  | 'E_STORE_UNAVAILABLE'
+  | 'E_PRECONDITION_FAILED'
   | 'E_COMMAND';
 
 /** Retryable codes requeue with backoff; everything else is terminal for the operation. */

@@ -10,6 +10,9 @@ commands:
   run        the ExaBGP API process: watch routes, apply the diff to ExaBGP over stdout
   plan       dry-run diff of desired routes against an announced state (for CI)
   validate   check route files; diagnostics on stderr
+  status     is it converged, and if not why (a running reconciler, or its ledger)
+  confirm    confirm a plan held by the mass-withdraw guard, by its hash
+  fleet      fleet status: every speaker sharing an etcd api source, converged or not
 
 Run 'exabgp-reconciler <command> --help' for a command's options.
 `;
@@ -21,6 +24,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   validate: async (argv, io) => (await import('./cli/validate.js')).validateCommand(argv, io),
   plan: async (argv, io) => (await import('./cli/plan.js')).planCommand(argv, io),
   run: async (argv, io) => (await import('./cli/run.js')).runCommand(argv, io),
+  status: async (argv, io) => (await import('./cli/status.js')).statusCommand(argv, io),
+  confirm: async (argv, io) => (await import('./cli/confirm.js')).confirmCommand(argv, io),
+  fleet: async (argv, io) => (await import('./cli/fleet.js')).fleetCommand(argv, io),
 };
 
 async function main(): Promise<number> {

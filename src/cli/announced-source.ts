@@ -8,7 +8,7 @@ import type { Result } from '../core/diagnostic.js';
 import type { RouteSet } from '../core/route.js';
 import { ReconcilerError } from '../errors.js';
 import { isRouteFileName, mergeSources, parseRouteDocument } from '../config/load-routes.js';
-import type { SourceResult } from '../config/load-routes.js';
+import type { ParseOptions, SourceResult } from '../config/load-routes.js';
 import { expectedRouteAt } from '../core/verify.js';
 import { parseAdjRibDump } from '../exabgp/adj-rib.js';
 import type { Dialect } from '../exabgp/dialect.js';
@@ -36,6 +36,7 @@ export async function readAnnouncedFromGit(
   dir: string,
   ref: string,
   cwd: string,
+  options: ParseOptions = {},
 ): Promise<Result<RouteSet>> {
   const absDir = resolve(cwd, dir);
   const top = (await git(['rev-parse', '--show-toplevel'], dirname(absDir))).trim();
@@ -50,7 +51,8 @@ export async function readAnnouncedFromGit(
   for (const name of names) {
     const path = relDir === '' ? name : `${relDir}/${name}`;
     const text = await git(['show', `${ref}:${path}`], top);
-    sources.push(parseRouteDocument(`${ref}:${dir.replace(/\/+$/, '')}/${basename(name)}`, text));
+    const source = `${ref}:${dir.replace(/\/+$/, '')}/${basename(name)}`;
+    sources.push(parseRouteDocument(source, text, options));
   }
   return mergeSources(sources);
 }

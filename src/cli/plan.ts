@@ -10,13 +10,20 @@ import type { GuardPolicy } from '../core/guard.js';
 import { withBroadFlow } from '../config/settings.js';
 import { encodePlanText } from '../exabgp/encode.js';
 import { DEFAULT_DIALECT, DIALECTS, parseDialectOption, type Dialect } from '../exabgp/dialect.js';
-import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../core/render.js';
+import {
+  renderPlanJson,
+  renderPlanMarkdown,
+  renderPlanText,
+  type ExpiryNotes,
+} from '../core/render.js';
+import { splitExpired } from '../core/expiry.js';
 import { isReconcilerError } from '../errors.js';
 import { loadRouteDir } from '../config/load-routes.js';
 import { parseCommandArgs, usageError } from './args.js';
 import { EXIT, wantsColor, writeLine, type CliIo } from './io.js';
 import { readAnnouncedFromDump, readAnnouncedFromGit } from './announced-source.js';
 import { readAnnouncedFromState, readAnnouncedFromUrl } from './announced-live.js';
+import { planFleet } from './plan-fleet.js';
 
 const USAGE = `usage: exabgp-reconciler plan --routes DIR [announced source] [options]
 
@@ -41,6 +48,8 @@ options:
                          than 10 announced routes, would be withdrawn)
   --broad-flow V4,V6     broad-flow guard: a discard or rate-limit of a destination this wide or
                          wider (no source, no port) trips it (default: 8,32)
+  --inventory FILE       fleet view: one plan per speaker of FILE (speakers: [{name, labels}]),
+                         each from the entries that select it; with --from-dir, --from-git or none
   --no-color             never colour the text output (colour is used only on a TTY without NO_COLOR)
   -h, --help             show this help
 
@@ -61,6 +70,7 @@ const OPTIONS = {
   'max-withdraw': { type: 'string' },
   'broad-flow': { type: 'string' },
   'no-color': { type: 'boolean', default: false },
+  inventory: { type: 'string' },
 } as const;
 
 const FORMATS = ['text', 'json', 'commands', 'markdown'] as const;
@@ -143,6 +153,30 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
     return usageError('plan', err.message, USAGE, io);
   }
   const dir = values.routes ?? io.env['EXABGP_RECONCILER_ROUTES'] ?? 'routes.d';
+  if (values.inventory !== undefined) {
+    if (['from-dump', 'from-state', 'from-url'].some((s) => given.includes(s as never)))
+      return usageError('plan', '--inventory takes --from-dir, --from-git or none', USAGE, io);
+    try {
+      return await planFleet(
+        {
+          inventory: values.inventory,
+          dir,
+          ...(values['from-dir'] === undefined ? {} : { fromDir: values['from-dir'] }),
+          ...(values['from-git'] === undefined ? {} : { fromGit: values['from-git'] }),
+          format,
+          dialect,
+          policy,
+          color: wantsColor(io.stdout, io.env) && values['no-color'] !== true,
+          detailedExitcode: values['detailed-exitcode'] === true,
+        },
+        io,
+      );
+    } catch (err) {
+      if (!isReconcilerError(err)) throw err;
+      writeLine(io.stderr, `exabgp-reconciler plan: error ${err.code}: ${err.message}`);
+      return EXIT.error;
+    }
+  }
   try {
     const desired = await loadRouteDir(dir);
     const announced = await readAnnounced(values, dir, io, {
@@ -158,14 +192,20 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
       writeLine(io.stderr, `exabgp-reconciler plan: invalid input, no plan computed`);
       return EXIT.error;
     }
-    const plan = diffRoutes(desired.value, announced.value.routes, {
+    // Expired entries are not desired (withdrawn); a ttl counts from now here (run counts it
+    // from when its ledger first accepted the entry).
+    const now = Date.now();
+    const expiry = splitExpired(desired.value, now, () => undefined);
+    const plan = diffRoutes(expiry.active, announced.value.routes, {
       unknown: announced.value.unknown,
     });
+    const notes: ExpiryNotes = { now, at: new Map([...expiry.expiring, ...expiry.expired]) };
     const guard = evaluateGuard(plan, announced.value.routes.size, policy);
     io.stdout.write(
       render(format, plan, guard, {
         color: wantsColor(io.stdout, io.env) && values['no-color'] !== true,
         dialect,
+        notes,
       }),
     );
     if (guard.tripped) {
@@ -185,15 +225,15 @@ function render(
   format: Format,
   plan: Parameters<typeof renderPlanText>[0],
   guard: ReturnType<typeof evaluateGuard>,
-  { color, dialect }: { color: boolean; dialect: Dialect },
+  { color, dialect, notes }: { color: boolean; dialect: Dialect; notes: ExpiryNotes },
 ): string {
   switch (format) {
     case 'text':
-      return renderPlanText(plan, { color, guard });
+      return renderPlanText(plan, { color, guard, expiry: notes });
     case 'json':
-      return `${JSON.stringify(renderPlanJson(plan, guard), null, 2)}\n`;
+      return `${JSON.stringify(renderPlanJson(plan, guard, notes), null, 2)}\n`;
     case 'markdown':
-      return renderPlanMarkdown(plan, guard);
+      return renderPlanMarkdown(plan, guard, { expiry: notes });
     case 'commands': {
       const lines = encodePlanText(plan, { dialect });
       return lines.length === 0 ? '' : `${lines.join('\n')}\n`;

@@ -2,9 +2,9 @@
 // reconciler and watcher, and owns the exit policy: stdin EOF / shutdown notice / SIGTERM → exit 0
 // with routes kept; a fatal configuration problem under ExaBGP waits for EOF instead of exiting.
 import { errorText, isTty, type CliIo } from './io.js';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { RouteDirLoader } from '../config/load-routes.js';
-import { buildRunSettings, type RunSettings } from '../config/settings.js';
+import { buildRunSettings, ENV_PREFIX, type RunSettings } from '../config/settings.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
 import { systemClock } from '../runtime/clock.js';
 import { DesiredState } from '../runtime/desired-state.js';
@@ -17,14 +17,21 @@ import {
   type InstanceIdentity,
 } from '../exabgp/io/instance.js';
 import { Ledger, LEDGER_SCHEMA_VERSION } from '../ledger/ledger.js';
-import { createLogger, LogField, type Logger } from '../runtime/logger.js';
+import { createLogger, LogField, resolveLogFormat, type Logger } from '../runtime/logger.js';
 import { Reconciler } from '../runtime/reconciler.js';
 import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime/shutdown.js';
 import { createVerifier } from '../runtime/verifier.js';
 import { dispatchExabgpMessage, type DispatchParts } from '../runtime/dispatch.js';
 import { DEFAULT_DIALECT, DIALECTS, dialectForVersion, type Dialect } from '../exabgp/dialect.js';
 import { runHandshake, type HandshakeResult } from '../exabgp/io/handshake.js';
-import { startRouteWatcher } from '../runtime/watcher.js';
+import { LocalApiSource } from '../sources/api.js';
+import { FileSource } from '../sources/files.js';
+import {
+  buildFleetSettings,
+  FLEET_OPTIONS,
+  type FleetSettings,
+} from '../sources/fleet-settings.js';
+import { startFleet } from './fleet.js';
 import type { HttpServerHandle } from '../http/listen.js';
 
 /** `run` takes the same streams and environment as every command. */
@@ -33,7 +40,8 @@ export type RunIo = CliIo;
 export const RUN_USAGE = `usage: exabgp-reconciler run [options]
 
 The ExaBGP API process: put it in ExaBGP's process stanza (encoder text or json). It writes only
-ExaBGP commands on stdout, reads ExaBGP's answers on stdin and logs JSON on stderr.
+ExaBGP commands on stdout, reads ExaBGP's answers on stdin and logs on stderr (JSON lines, or
+readable lines when stderr is a terminal).
 
 options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --routes DIR             route files (*.yaml, *.yml)                      [routes.d]
@@ -55,7 +63,8 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
                            the command dialect; auto asks ExaBGP (\`version\`) at start-up,
                            and assumes 4.2 when nothing answers (acks off)  [auto]
   --log-level LEVEL        trace, debug, info, warn, error                  [info]
-  --log-format json|pretty                                                  [json]
+  --log-format json|pretty JSON lines, or one readable line per event (coloured
+                           unless NO_COLOR is set)    [pretty on a terminal, else json]
   --listen HOST:PORT|none  HTTP API address; non-loopback needs --token-file [127.0.0.1:5000]
   --token-file FILE        bearer token required by the mutating HTTP endpoints
   --body-limit SIZE        largest HTTP body (512k, 32m, 1g)                [32m]
@@ -64,6 +73,14 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
                            slow: ExaBGP prints about 2k routes/s; sees config static routes
                            as drift, so do not mix them with ours on the same neighbors)
   --verify-interval DUR    repeat the check this often (implies --verify), 0 = once  [0]
+fleet (see README "Running a fleet"):
+  --speaker NAME           this speaker's name                              [host name]
+  --speaker-label K=V      a label of this speaker (repeat; env SPEAKER_LABELS=k=v,k=v)
+  --speaker-config FILE    YAML {name, labels}; flags and env override it
+  --etcd-endpoints URL,... keep the api source in etcd, shared by the fleet
+  --etcd-prefix PREFIX     key prefix in etcd                               [/exabgp-reconciler]
+  --etcd-ca FILE  --etcd-cert FILE  --etcd-key FILE    TLS to etcd
+  --etcd-user USER  --etcd-password-file FILE          etcd authentication
   -h, --help
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). SIGHUP reconciles at once, diffing
@@ -93,6 +110,7 @@ const OPTIONS = {
   verify: { type: 'boolean' },
   'verify-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...FLEET_OPTIONS,
 } as const;
 
 /** The HTTP stack (fastify and its plugins, ~0.35 s to load): only when listening. */
@@ -103,6 +121,8 @@ function loadHttp(): Promise<typeof import('../http/start.js')> {
 /** Run until ExaBGP goes away or a signal; resolves with the exit code. */
 export async function runCommand(argv: readonly string[], io: RunIo): Promise<number> {
   let settings: RunSettings;
+  let formatFlag: string | boolean | undefined;
+  let fleet: FleetSettings;
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -114,16 +134,20 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       io.stdout.write(RUN_USAGE);
       return 0;
     }
-    settings = buildRunSettings(values, io.env, io.cwd);
+    const { 'speaker-label': _labels, ...runFlags } = values;
+    settings = buildRunSettings(runFlags, io.env, io.cwd);
+    fleet = buildFleetSettings(values, io.env, hostname());
+    formatFlag = values['log-format'];
     if (settings.bodyLimit !== null) (await loadHttp()).parseBodyLimit(settings.bodyLimit);
   } catch (err) {
     return fatal(io, `exabgp-reconciler run: ${errorText(err)}`, findExabgpAncestor(process.ppid));
   }
+  // No --log-format (flag or environment): readable on a terminal, JSON under ExaBGP and in pipes.
+  const explicit = formatFlag !== undefined || logFormatInEnv(io.env);
   const logger = createLogger({
     level: settings.logLevel,
-    format: settings.logFormat,
     stream: io.stderr,
-    colorize: isTty(io.stderr),
+    ...resolveLogFormat(explicit ? settings.logFormat : 'auto', io.stderr, io.env),
   });
   let instance: InstanceIdentity | undefined;
   let ledger: Ledger;
@@ -141,10 +165,15 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     );
   }
   try {
-    return await runSession(io, settings, logger, ledger, instance ?? null);
+    return await runSession(io, settings, logger, ledger, instance ?? null, fleet);
   } finally {
     ledger.close();
   }
+}
+
+/** EXABGP_RECONCILER_LOG_FORMAT chose a format (settings.ts already validated it). */
+function logFormatInEnv(env: RunIo['env']): boolean {
+  return env[`${ENV_PREFIX}LOG_FORMAT`] !== undefined;
 }
 
 function lookupInstance(settings: RunSettings): InstanceIdentity | undefined {
@@ -216,6 +245,7 @@ async function runSession(
   logger: Logger,
   ledger: Ledger,
   instance: InstanceIdentity | null,
+  fleet: FleetSettings,
 ): Promise<number> {
   const clock = systemClock;
   // In a terminal nobody answers `done`: standalone with a TTY on stdin means acks off.
@@ -250,11 +280,15 @@ async function runSession(
         outcome: answered.outcome,
         exabgp_version: answered.version?.text,
         dropped_answers: answered.dropped,
+        neighbors: answered.neighbors?.length ?? null,
       },
       'exabgp handshake',
     );
   }
   const dialect = chooseDialect(settings, answered, logger);
+  // Without them (acks off, no answer), `*` commands go to every neighbor and neighbor-specific
+  // routes of the same prefix are re-asserted after (a transient change at those neighbors).
+  const neighbors = answered?.neighbors === undefined ? undefined : new Set(answered.neighbors);
   const trust = decideTrust(ledger, instance);
   if (trust === 'new instance') ledger.resetForInstance(instance);
   const uncertain = trust === 'uncertain' ? ledger.markAllUncertain(instance) : 0;
@@ -270,9 +304,23 @@ async function runSession(
     },
     TRUST_MESSAGE[trust],
   );
+  const files = new FileSource(settings.routesDir, {
+    debounceMs: settings.debounceMs,
+    clock,
+    logger,
+    speaker: fleet.speaker,
+  });
+  // In a fleet the api source lives in etcd (the ledger keeps the last one seen: fail static).
+  const fleetParts = startFleet(fleet, { store: ledger, clock, logger });
+  if (fleetParts !== null)
+    logger.info(
+      { speaker: fleet.speaker.name, labels: fleet.speaker.labels, etcd: fleet.etcd?.endpoints },
+      'fleet speaker: api source in etcd',
+    );
+  const api = fleetParts?.api ?? new LocalApiSource(ledger);
   const desired = new DesiredState(
-    new RouteDirLoader(settings.routesDir),
-    ledger.getApiRoutes(),
+    files,
+    api,
     // Read (and decoded) only if the route files are invalid at start-up.
     () => ledger.loadDesiredSources(),
   );
@@ -295,10 +343,15 @@ async function runSession(
       resyncIntervalMs: settings.resyncIntervalMs,
       retryInitialMs: 1000,
       retryMaxMs: 300_000,
-      encode: { dialect },
+      encode: { dialect, ...(neighbors === undefined ? {} : { neighbors }) },
+      ...(neighbors === undefined ? {} : { neighbors }),
     },
   );
   parts = { ...parts, reconciler, verifier };
+  fleetParts?.startPublishing(
+    () => ({ status: reconciler.getStatus(), convergedApi: reconciler.convergedApiSource }),
+    (hash) => void reconciler.confirmPlan(hash),
+  );
   let http: HttpServerHandle | null = null;
   try {
     if (settings.listen !== 'none') {
@@ -307,22 +360,27 @@ async function runSession(
         listen: settings.listen,
         ...(settings.tokenFile === null ? {} : { tokenFile: settings.tokenFile }),
         ...(settings.bodyLimit === null ? {} : { bodyLimit: parseBodyLimit(settings.bodyLimit) }),
+        ...(fleetParts === null
+          ? {}
+          : {
+              fleet: {
+                view: () => fleetParts.view(),
+                confirm: (revision: number) => fleetParts.confirm(revision),
+              },
+            }),
       });
     }
   } catch (err) {
     // A bad --listen, or a non-loopback one without a readable --token-file: refuse to start.
     logger.fatal({ [LogField.code]: codeOf(err), [LogField.err]: err }, messageOf(err));
     await reconciler.stop();
+    await fleetParts?.close();
     stopReader();
     return fatal(io, undefined, instance ?? undefined);
   }
-  const watcher = startRouteWatcher({
-    dir: settings.routesDir,
-    debounceMs: settings.debounceMs,
-    clock,
-    logger,
-    onChange: () => reconciler.trigger('routes changed'),
-  });
+  const onSourceChange = (reason: string): void => reconciler.trigger(reason);
+  const watcher = files.watch(onSourceChange);
+  const watches = [watcher, api.watch(onSourceChange)];
   const onHup = (): void => reconciler.trigger('SIGHUP', { full: true });
   const onTerm = (): void => stop('SIGTERM');
   const onInt = (): void => stop('SIGINT');
@@ -350,8 +408,9 @@ async function runSession(
     process.off('SIGHUP', onHup);
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onInt);
-    await watcher.close();
+    await Promise.all(watches.map((w) => w.close()));
     await http?.stop();
+    await fleetParts?.close();
     stopReader();
   }
   logger.info(

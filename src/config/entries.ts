@@ -29,6 +29,8 @@ import {
   type EntrySink,
 } from './entry-checks.js';
 import type { PathSegment } from './locate.js';
+import { entryExpiry } from './expiry.js';
+import { selectionOf, selects, type Selection, type Speaker } from './speakers.js';
 
 export type { EntrySink } from './entry-checks.js';
 
@@ -56,6 +58,17 @@ interface Context {
   /** Routes the entries so far produce, and the most the document may (routeBudget). */
   produced: number;
   readonly maxRoutes: number;
+  /** Fleet: the speaker whose routes are built (others' entries are checked, not kept). */
+  readonly fleet: FleetScope | undefined;
+  readonly defaultSelection: Selection | undefined;
+  /** Whether the entry being built selects the speaker (its routes are kept). */
+  selected: boolean;
+}
+
+/** `speaker`: build only its entries; `inventory`: every selection must match one of them. */
+export interface FleetScope {
+  readonly speaker?: Speaker;
+  readonly inventory?: readonly Speaker[];
 }
 
 /**
@@ -134,6 +147,7 @@ export function buildDocumentRoutes(
   doc: RouteDocument,
   sink: EntrySink,
   maxRoutes: number = Number.POSITIVE_INFINITY,
+  fleet?: FleetScope,
 ): Route[] {
   const issues: AttributeIssue[] = [];
   const defaultsRaw = doc.defaults ?? {};
@@ -150,7 +164,11 @@ export function buildDocumentRoutes(
     values: new Map(),
     produced: 0,
     maxRoutes,
+    fleet,
+    defaultSelection: selectionOf(defaultsRaw),
+    selected: true,
   };
+  checkSelection(ctx, ctx.defaultSelection, ['defaults']);
   const entries = doc.routes ?? [];
   for (let i = 0; i < entries.length && !sink.stopped && ctx.produced <= maxRoutes; i++)
     buildEntry(ctx, entries[i] ?? {}, i);
@@ -164,6 +182,10 @@ function familyOfEntry(f: CanonicalFields): Safi {
 
 function buildEntry(ctx: Context, entry: Raw, i: number): void {
   const { sink } = ctx;
+  const ownSelection = selectionOf(entry);
+  checkSelection(ctx, ownSelection, ['routes', i]);
+  const speaker = ctx.fleet?.speaker;
+  ctx.selected = speaker === undefined || selects(ownSelection ?? ctx.defaultSelection, speaker);
   const issues: AttributeIssue[] = [];
   const own = canonicalizeAttributes(entry, issues);
   const failed = issues.length > 0;
@@ -190,6 +212,7 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
     );
   }
   const { attributes, value } = internValue(ctx, toRouteAttributes({ ...f, nextHop: f.nextHop }));
+  const expiry = entryExpiry(entry, sink, ['routes', i]);
   const { line, col } = sink.entryPosition(i);
   const shared: EntryShared = {
     safi: familyOfEntry(f),
@@ -226,7 +249,10 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
         SELF_IPV6_WARNING,
       );
     }
-    for (const target of targets) addRoute(ctx, entryRoute(shared, target, afi, prefix), i, item);
+    for (const target of targets) {
+      const route = entryRoute(shared, target, afi, prefix);
+      addRoute(ctx, expiry === undefined ? route : { ...route, expiry }, i, item);
+    }
   }
 }
 
@@ -269,7 +295,27 @@ function flatCopy(s: string): string {
   return flat === s ? flat : s;
 }
 
+/** With an inventory: a selection that matches none of its speakers is an error (E_SELECTOR). */
+function checkSelection(
+  ctx: Context,
+  selection: Selection | undefined,
+  base: readonly PathSegment[],
+): void {
+  const inventory = ctx.fleet?.inventory;
+  if (selection === undefined || inventory === undefined) return;
+  if (inventory.some((s) => selects(selection, s))) return;
+  const key = selection.speakers !== undefined ? 'speakers' : 'speaker-selector';
+  ctx.sink.report(
+    'E_SELECTOR',
+    'error',
+    [...base, key],
+    `selects no speaker of the inventory (${inventory.map((s) => s.name).join(', ')})`,
+  );
+}
+
 function addRoute(ctx: Context, route: Route, i: number, item: number): void {
+  // Another speaker's entry: checked like every entry, but neither kept nor a duplicate.
+  if (!ctx.selected) return;
   const key = flatCopy(routeKey(route));
   const first = ctx.seen.get(key);
   if (first === undefined) {

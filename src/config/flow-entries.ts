@@ -1,5 +1,8 @@
 // A schema-valid document's `flows` list → canonical flow Routes (safi flow / flow-vpn) plus
 // semantic diagnostics: components, families, actions, neighbors, rd, duplicate keys. No I/O.
+import { selectionOf, selects } from './speakers.js';
+import type { FleetScope } from './entries.js';
+import { entryExpiry } from './expiry.js';
 import { flowMatchText, flowThenText, type FlowRule } from '../core/flow.js';
 import {
   ALL_NEIGHBORS,
@@ -66,6 +69,7 @@ export function buildDocumentFlows(
   flows: readonly Raw[],
   sink: EntrySink,
   positions: readonly Position[],
+  fleet?: FleetScope,
 ): Route[] {
   const routes: Route[] = [];
   const seen = new Map<RouteKey, number>();
@@ -82,7 +86,23 @@ export function buildDocumentFlows(
     for (const issue of issues)
       sink.report(issue.code, 'error', ['flows', i, ...issue.path], issue.message);
     const targets = targetsOf(sink, i, entry['neighbors']);
+    const expiry = entryExpiry(entry, sink, ['flows', i]);
+    // Fleet: `speakers` / `speaker-selector` as on routes (defaults do not apply to flows).
+    const selection = selectionOf(entry);
+    const inventory = fleet?.inventory;
+    if (
+      selection !== undefined &&
+      inventory !== undefined &&
+      !inventory.some((s) => selects(selection, s))
+    )
+      sink.report(
+        'E_SELECTOR',
+        'error',
+        ['flows', i, selection.speakers !== undefined ? 'speakers' : 'speaker-selector'],
+        `selects no speaker of the inventory (${inventory.map((s) => s.name).join(', ')})`,
+      );
     if (issues.length > 0) continue;
+    if (fleet?.speaker !== undefined && !selects(selection, fleet.speaker)) continue;
     const at = positions[i] ?? { line: 0, col: 0 };
     const source = { source: sink.source, line: at.line, col: at.col };
     const first = flowRoute(ALL_NEIGHBORS, afi, rd, rule, source);
@@ -96,7 +116,8 @@ export function buildDocumentFlows(
       continue;
     }
     for (const target of targets) {
-      const route = target === ALL_NEIGHBORS ? first : { ...first, target };
+      const targeted = target === ALL_NEIGHBORS ? first : { ...first, target };
+      const route = expiry === undefined ? targeted : { ...targeted, expiry };
       const key = routeKey(route);
       const before = seen.get(key);
       if (before !== undefined) {

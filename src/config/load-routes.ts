@@ -11,7 +11,7 @@ import {
   type Result,
 } from '../core/diagnostic.js';
 import { routeKey, type Route, type RouteKey, type RouteSet } from '../core/route.js';
-import { routeKeysOf } from './entries.js';
+import { routeKeysOf, type FleetScope } from './entries.js';
 import { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES } from './limits.js';
 import { checkDocument, diagnostic, failed } from './parse-paths.js';
 import { readDocument } from './read-document.js';
@@ -37,6 +37,8 @@ export interface ParseOptions {
    * YAML 1.2, of which JSON text is a part.
    */
   readonly format?: 'yaml' | 'json';
+  /** Fleet: keep only this speaker's entries; check every selection against the inventory. */
+  readonly fleet?: FleetScope;
 }
 
 /** sha256 of the document bytes: the cache key of a parsed source. */
@@ -73,7 +75,7 @@ export function parseRouteDocument(
     bytes,
   });
   if (Array.isArray(doc)) return failed(source, hash, doc);
-  return checkDocument(source, hash, doc, bytes);
+  return checkDocument(source, hash, doc, bytes, options.fleet);
 }
 
 function place(r: Route): string {

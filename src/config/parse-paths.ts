@@ -4,7 +4,13 @@
 // same routes and diagnostics whichever path read it. Pure functions of the document.
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/diagnostic.js';
 import { ProblemCollector } from './collect.js';
-import { appendFlows, buildDocumentRoutes, type EntrySink, type RouteDocument } from './entries.js';
+import {
+  appendFlows,
+  buildDocumentRoutes,
+  type EntrySink,
+  type FleetScope,
+  type RouteDocument,
+} from './entries.js';
 import { buildDocumentFlows } from './flow-entries.js';
 import { MAX_SCHEMA_ERRORS, routeBudget } from './limits.js';
 import type { SourceResult } from './load-routes.js';
@@ -80,6 +86,7 @@ export function checkDocument(
   hash: string,
   doc: LocatedDocument,
   bytes: number,
+  fleet?: FleetScope,
 ): SourceResult {
   const collector = new ProblemCollector(source);
   const empty = emptiness(doc.value);
@@ -93,11 +100,11 @@ export function checkDocument(
   }
   const sink = sinkOf(collector, doc);
   const value = doc.value as RouteDocument;
-  let routes = buildDocumentRoutes(value, sink, routeBudget(bytes));
+  let routes = buildDocumentRoutes(value, sink, routeBudget(bytes), fleet);
   const flows = value.flows ?? [];
   if (flows.length > 0) {
     const positions = doc.locate(flows.map((_f, i) => ({ path: ['flows', i] })));
-    routes = appendFlows(routes, buildDocumentFlows(flows, sink, positions));
+    routes = appendFlows(routes, buildDocumentFlows(flows, sink, positions, fleet));
   }
   const diagnostics = collector.finish(doc);
   return { source, hash, routes: hasErrors(diagnostics) ? [] : routes, diagnostics };

@@ -55,6 +55,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
   rd: 'asn:number or ipv4:number',
   'originator-id': 'an ipv4 address',
   neighbors: 'ipv4 or ipv6 addresses',
+  speakers: 'a list of speaker names',
+  'speaker-selector': 'a mapping of label keys to string values',
 };
 
 function lastKey(pointer: string): string {

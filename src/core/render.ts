@@ -4,10 +4,26 @@ import type { GuardVerdict } from './guard.js';
 import { isEmptyPlan, replacedWithdrawKeys, summarizePlan, type Plan } from './plan.js';
 import { flowMatchJson, flowThenEntries, flowThenJson } from './flow.js';
 import { ALL_NEIGHBORS, routeKey, type Route, type RouteAttributes } from './route.js';
+import { relativeExpiry } from './expiry.js';
 
 export interface TextRenderOptions {
   readonly color: boolean;
   readonly guard?: GuardVerdict;
+  readonly expiry?: ExpiryNotes;
+}
+
+/**
+ * Expiry of the plan's keys (core/expiry.ts splitExpired: `expiring` and `expired` merged) and
+ * the time they are relative to: an announce says `expires in 14m`, a withdraw `expired 2h ago`.
+ */
+export interface ExpiryNotes {
+  readonly now: number;
+  readonly at: ReadonlyMap<string, number>;
+}
+
+function expiryNote(r: Route, notes: ExpiryNotes | undefined): string {
+  const at = notes?.at.get(routeKey(r));
+  return at === undefined || notes === undefined ? '' : ` (${relativeExpiry(at, notes.now)})`;
 }
 
 type JsonValue =
@@ -36,6 +52,8 @@ export interface RouteChangeJson {
   readonly after: AttributesJson | null;
   /** Only on withdraws: the neighbor gets the all-neighbors (`*`) value instead. */
   readonly replaced_by_all_neighbors_route?: true;
+  /** Entries with `expires` / `ttl`: when it expires (announce, update) or expired (withdraw). */
+  readonly expires_at?: string;
 }
 
 export interface PlanJson {
@@ -137,13 +155,16 @@ const ANSI = { green: '32', yellow: '33', red: '31', cyan: '36', banner: '1;31' 
 type Paint = (colour: keyof typeof ANSI, text: string) => string;
 
 /** The body: one entry per change (continuation lines indented), without banner or summary. */
-function planLines(plan: Plan, paint: Paint): string[] {
+function planLines(plan: Plan, paint: Paint, notes?: ExpiryNotes): string[] {
   const lines: string[] = [];
   for (const r of plan.announce) {
-    lines.push(paint('green', `+ announce ${describe(r)}`), `      ${valueLine(r)}`);
+    lines.push(
+      paint('green', `+ announce ${describe(r)}${expiryNote(r, notes)}`),
+      `      ${valueLine(r)}`,
+    );
   }
   for (const u of plan.update) {
-    lines.push(paint('yellow', `~ update ${describe(u.after)}`));
+    lines.push(paint('yellow', `~ update ${describe(u.after)}${expiryNote(u.after, notes)}`));
     const changed = changedAttributes(u.before, u.after);
     // Equal attributes with another value text: show the whole value change.
     const details = changed.length > 0 ? changed : [`${u.before.value} -> ${u.after.value}`];
@@ -152,7 +173,9 @@ function planLines(plan: Plan, paint: Paint): string[] {
   const replaced = replacedWithdrawKeys(plan);
   for (const r of plan.withdraw) {
     const note = replaced.has(routeKey(r)) ? ', replaced by the all-neighbors route' : '';
-    lines.push(paint('red', `- withdraw ${describe(r)}${note}`));
+    const expired = expiryNote(r, notes);
+    const why = expired === '' ? '' : `${expired.slice(0, -1)}: will be withdrawn)`;
+    lines.push(paint('red', `- withdraw ${describe(r)}${note}${why}`));
   }
   for (const r of plan.reassert) {
     if (r.reason !== 'after-all-neighbors-command') continue;
@@ -186,7 +209,7 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions): string {
     ? (colour, text) => `\u001b[${ANSI[colour]}m${text}\u001b[0m`
     : (_colour, text) => text;
   const banner = bannerLines(options.guard).map((l) => paint('banner', l));
-  const body = planLines(plan, paint);
+  const body = planLines(plan, paint, options.expiry);
   const blocks = [banner, body, [summaryLine(plan)]].filter((b) => b.length > 0);
   return `${blocks.map((b) => b.join('\n')).join('\n\n')}\n`;
 }
@@ -208,20 +231,26 @@ function keyFields(r: Route): Omit<RouteChangeJson, 'action' | 'before' | 'after
  * The plan as a versioned JSON document (`format_version: "1"`), for tools; no timestamps.
  * @example JSON.stringify(renderPlanJson(plan, verdict), null, 2)
  */
-export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
+export function renderPlanJson(plan: Plan, guard?: GuardVerdict, expiry?: ExpiryNotes): PlanJson {
   const replaced = replacedWithdrawKeys(plan);
+  const expires = (r: Route): { expires_at?: string } => {
+    const at = expiry?.at.get(routeKey(r));
+    return at === undefined ? {} : { expires_at: new Date(at).toISOString() };
+  };
   const changes: RouteChangeJson[] = [
     ...plan.announce.map((r) => ({
       action: 'announce' as const,
       ...keyFields(r),
       before: null,
       after: valueJson(r),
+      ...expires(r),
     })),
     ...plan.update.map((u) => ({
       action: 'update' as const,
       ...keyFields(u.after),
       before: valueJson(u.before),
       after: valueJson(u.after),
+      ...expires(u.after),
     })),
     ...plan.withdraw.map((r) => ({
       action: 'withdraw' as const,
@@ -229,6 +258,7 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
       before: valueJson(r),
       after: null,
       ...(replaced.has(routeKey(r)) ? { replaced_by_all_neighbors_route: true as const } : {}),
+      ...expires(r),
     })),
   ];
   return {
@@ -256,6 +286,7 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict): PlanJson {
 export interface MarkdownRenderOptions {
   /** Keep the comment under GitHub's 65536-character limit (default 60000). */
   readonly maxChars?: number;
+  readonly expiry?: ExpiryNotes;
 }
 
 /**
@@ -280,7 +311,7 @@ export function renderPlanMarkdown(
     const budget = (options.maxChars ?? 60_000) - parts.join('\n\n').length - 200;
     const shown: string[] = [];
     let used = 0;
-    const lines = planLines(plan, (_c, t) => t);
+    const lines = planLines(plan, (_c, t) => t, options.expiry);
     for (const line of lines) {
       if (used + line.length + 1 > budget) break;
       shown.push(line);

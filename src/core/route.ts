@@ -2,6 +2,7 @@
 // Every Route that reaches the diff is canonical; config/ (and the dump/command parsers) build them.
 // A FlowSpec rule is a Route too (safi flow / flow-vpn, core/flow.ts): its `prefix` is the canonical
 // match text and its value the canonical action text, so diff, ledger and guard treat it alike.
+import type { Expiry } from './expiry.js';
 import type { FlowRule } from './flow.js';
 
 export type Afi = 'ipv4' | 'ipv6';
@@ -75,6 +76,8 @@ export interface Route {
    * flowMatchText(flow.match) and `value` flowThenText(flow.then); `attributes` is FLOW_ATTRIBUTES.
    */
   readonly flow?: FlowRule;
+  /** Not part of the key or value: when the entry stops being desired (`expires`, `ttl`). */
+  readonly expiry?: Expiry;
 }
 
 /** The (unused) attributes of a flow route: a flow's value lives in `flow.then`. */

@@ -4,6 +4,7 @@
 import type { Afi, Route } from '../core/route.js';
 import { ValueError } from '../config/attributes.js';
 import { parseExtendedCommunity } from '../config/communities.js';
+import { parseAddress } from '../config/address.js';
 import type { Dialect } from './dialect.js';
 
 /** What the extensive line says about the session to one neighbor. */
@@ -158,4 +159,16 @@ export function readShownExtendedCommunity(text: string): string {
     if (rate !== undefined) return `bandwidth:${parseInt(bw[1] ?? '', 16)}:${rate}`;
   }
   return text;
+}
+
+/**
+ * The neighbor a `show neighbor extensive` block is about: its first line is `Neighbor <ip>` on
+ * both 4.2.21 and 5.0.13, for every configured peer whatever its state (reactor.peers(), measured:
+ * idle peers are listed; `show neighbor summary` lists only established ones on 4.2).
+ * @example parseNeighborHeading('Neighbor 2001:DB8::1') // '2001:db8::1'
+ */
+export function parseNeighborHeading(line: string): string | undefined {
+  const m = /^Neighbor (\S+)\s*$/.exec(line);
+  if (m === null) return undefined;
+  return parseAddress(m[1] ?? '')?.address;
 }

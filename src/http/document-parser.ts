@@ -1,6 +1,8 @@
 // Parsing PUT bodies without ever blocking the event loop for long: small bodies inline, larger ones
 // in one worker thread with a wall-clock and a heap limit (killed and answered 422 E_TOO_COMPLEX
 // past either), results pulled back in chunks. The worker's stdout never reaches ours (ExaBGP's).
+import { seedEtag } from './etag.js';
+import { seedRoutesJson } from '../config/route-json.js';
 import { Worker } from 'node:worker_threads';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Route } from '../core/route.js';
@@ -20,7 +22,15 @@ export type WorkerRequest =
   | { readonly type: 'next'; readonly id: number; readonly chunk: number };
 
 export type WorkerReply =
-  | { readonly type: 'parsed'; readonly id: number; readonly ok: true; readonly total: number }
+  | {
+      readonly type: 'parsed';
+      readonly id: number;
+      readonly ok: true;
+      readonly total: number;
+      /** computeEtag and JSON.stringify of the routes, computed in the worker. */
+      readonly etag: string;
+      readonly json: string;
+    }
   | {
       readonly type: 'parsed';
       readonly id: number;
@@ -70,6 +80,7 @@ interface Job {
   readonly timer: NodeJS.Timeout;
   readonly routes: Route[];
   total: number;
+  digest?: { readonly etag: string; readonly json: string };
 }
 
 function tooComplex(message: string): BodyParseResult {
@@ -166,13 +177,20 @@ class SplitParser implements DocumentParser {
       if (!reply.ok)
         return this.finish(job, (j) => j.resolve({ ok: false, rejection: reply.rejection }));
       job.total = reply.total;
+      job.digest = { etag: reply.etag, json: reply.json };
     } else {
       for (const route of reply.routes) job.routes.push(route);
       if (reply.routes.length === 0 && job.routes.length < job.total)
         return this.finish(job, (j) => j.reject(new Error('BUG: parse worker lost routes')));
     }
     if (job.routes.length >= job.total)
-      return this.finish(job, (j) => j.resolve({ ok: true, routes: j.routes }));
+      return this.finish(job, (j) => {
+        if (j.digest !== undefined) {
+          seedEtag(j.routes, j.digest.etag);
+          seedRoutesJson(j.routes, j.digest.json);
+        }
+        j.resolve({ ok: true, routes: j.routes });
+      });
     // Pull the next chunk: one message at a time keeps each task on our side short.
     const next: WorkerRequest = { type: 'next', id: job.id, chunk };
     worker.postMessage(next);

@@ -15,7 +15,8 @@ export function computeEtag(routes: readonly Route[]): string {
   const hash = createHash('sha256');
   let pending = '';
   for (const r of [...routes].sort(compareRoutes)) {
-    pending += `${routeKey(r)}\t${r.value}\n`;
+    // an expiry is part of the api source's content (a new ttl must store), not of the route's value
+    pending += `${routeKey(r)}\t${r.value}${r.expiry === undefined ? '' : `\t${r.expiry.text}`}\n`;
     if (pending.length >= 1 << 16) {
       hash.update(pending);
       pending = '';
@@ -25,6 +26,11 @@ export function computeEtag(routes: readonly Route[]): string {
   const etag = `"${hash.digest('hex').slice(0, 32)}"`;
   digests.set(routes, etag);
   return etag;
+}
+
+/** Record the ETag the parse worker computed for its copy of `routes` (same content). */
+export function seedEtag(routes: readonly Route[], etag: string): void {
+  digests.set(routes, etag);
 }
 
 /**

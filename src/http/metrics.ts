@@ -107,6 +107,27 @@ function registerStateGauges(registry: Registry, backend: ReconcilerHandle): voi
     },
   });
   new Gauge({
+    name: `${PREFIX}expiring_routes`,
+    help: 'Desired routes and flows with expires/ttl, by state: expiring (still announced) or expired (withdrawn)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const expiry = backend.getStatus().expiry;
+      this.set({ state: 'expiring' }, expiry?.expiring ?? 0);
+      this.set({ state: 'expired' }, expiry?.expired ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}next_expiry_seconds`,
+    help: 'Seconds until the next desired entry expires (absent when none expires)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const next = backend.getStatus().expiry?.next;
+      if (next !== undefined && next !== null) this.set((Date.parse(next) - Date.now()) / 1000);
+    },
+  });
+  new Gauge({
     name: `${PREFIX}using_last_good`,
     help: '1 while the input is invalid and the last good desired state is in use',
     registers: [registry],
@@ -151,6 +172,60 @@ function registerVerifyMetrics(registry: Registry, backend: ReconcilerHandle): v
   });
 }
 
+/** The apply in flight (a sync or repair): routes by state, rate and time left; 0 when idle. */
+function registerProgressMetrics(registry: Registry, backend: ReconcilerHandle): void {
+  const progress = (): ReturnType<ReconcilerHandle['getStatus']>['progress'] =>
+    backend.getStatus().progress ?? null;
+  new Gauge({
+    name: `${PREFIX}apply_in_progress`,
+    help: '1 while a plan is being written to ExaBGP and acknowledged',
+    registers: [registry],
+    collect() {
+      this.set(progress() === null ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}apply_routes`,
+    help: 'Routes of the apply in flight, by state (total, done, failed); 0 when idle',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const p = progress();
+      this.set({ state: 'total' }, p?.routesTotal ?? 0);
+      this.set({ state: 'done' }, p?.routesDone ?? 0);
+      this.set({ state: 'failed' }, p?.routesFailed ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}apply_rate_routes_per_second`,
+    help: 'Routes acknowledged per second by the apply in flight (0 when idle)',
+    registers: [registry],
+    collect() {
+      this.set(progress()?.ratePerSecond ?? 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}apply_eta_seconds`,
+    help: 'Estimated seconds left in the apply in flight (0 when idle or not yet known)',
+    registers: [registry],
+    collect() {
+      const eta = progress()?.etaMs;
+      this.set(eta === undefined || eta === null ? 0 : eta / 1000);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}exabgp_info`,
+    help: 'Always 1: the ExaBGP version that answered (unknown: none) and the dialect spoken',
+    labelNames: ['version', 'dialect'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const exabgp = backend.getStatus().exabgp;
+      this.set({ version: exabgp?.version ?? 'unknown', dialect: exabgp?.dialect ?? '4.2' }, 1);
+    },
+  });
+}
+
 /** The registry behind GET /metrics for `backend`. */
 export function createMetricsRegistry(backend: ReconcilerHandle): Registry {
   const registry = new Registry();
@@ -158,6 +233,7 @@ export function createMetricsRegistry(backend: ReconcilerHandle): Registry {
   registerReconcileMetrics(registry, backend);
   registerStateGauges(registry, backend);
   registerVerifyMetrics(registry, backend);
+  registerProgressMetrics(registry, backend);
   totalCounter(registry, backend, 'reconciles_total', 'Reconciles finished', 'reconciles');
   totalCounter(
     registry,

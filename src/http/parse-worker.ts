@@ -4,6 +4,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { Route } from '../core/route.js';
 import { parseBody, type BodyParseOptions } from './parse-body.js';
+import { computeEtag } from './etag.js';
+import { routesJson } from '../config/route-json.js';
 import type { WorkerReply, WorkerRequest } from './document-parser.js';
 
 const port = parentPort;
@@ -20,7 +22,10 @@ function parse(id: number, bytes: ArrayBuffer, options: BodyParseOptions): void 
   const result = parseBody(new Uint8Array(bytes), options);
   if (!result.ok) return send({ type: 'parsed', id, ok: false, rejection: result.rejection });
   held = { id, routes: result.routes, offset: 0 };
-  send({ type: 'parsed', id, ok: true, total: result.routes.length });
+  // Both are a sort or a stringify of every route: done here, not on the event loop.
+  const etag = computeEtag(result.routes);
+  const json = routesJson(result.routes);
+  send({ type: 'parsed', id, ok: true, total: result.routes.length, etag, json });
 }
 
 function next(id: number, chunk: number): void {

@@ -1,6 +1,8 @@
 // The classic endpoint of the original "HTTP API for ExaBGP" pattern: POST / with a form field
 // `command=announce route ...` or `withdraw route ...`. Validated, then applied as an edit of the api
 // source (announce upserts, withdraw removes); nothing here ever writes a command anywhere.
+import type { Expiry } from '../core/expiry.js';
+import { MAX_TTL_MS, parseTtl } from '../config/expiry.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseRouteCommand } from '../exabgp/command.js';
 import { isFlowCommand, parseFlowCommand } from '../exabgp/flow-command.js';
@@ -81,19 +83,45 @@ export function applyCommand(
   const existing = current.find((r) => routeKey(r) === key);
   if (action === 'withdraw')
     return existing === undefined ? undefined : current.filter((r) => r !== existing);
-  if (existing !== undefined && existing.value === route.value) return undefined;
+  if (
+    existing !== undefined &&
+    existing.value === route.value &&
+    existing.expiry?.text === route.expiry?.text
+  )
+    return undefined;
   return [...current.filter((r) => r !== existing), route];
+}
+
+/**
+ * The form's optional `ttl` field (`ttl=15m`): the announced route is withdrawn that long after
+ * this edit; undefined without one. Refused when repeated, malformed or out of range.
+ */
+export function ttlOf(fields: readonly FormField[]): Expiry | undefined {
+  const ttl = fields.filter((f) => f.name === 'ttl');
+  if (ttl.length === 0) return undefined;
+  if (ttl.length > 1)
+    throw new HttpError(400, 'E_COMMAND', 'form field "ttl" given more than once');
+  const text = decodeField(ttl[0]?.value ?? new Uint8Array(), 'the ttl');
+  const ms = text.length <= 32 ? parseTtl(text) : undefined;
+  if (ms === undefined || ms > MAX_TTL_MS)
+    throw new HttpError(
+      400,
+      'E_COMMAND',
+      `form field "ttl" must be a duration between 1ms and 10 years (90s, 15m, 2h, 7d, 1h30m)`,
+    );
+  return { ttlMs: ms, text: `ttl ${text}` };
 }
 
 /** The form's one `command` field as text: any other field, a second one or an oversize one is refused. */
 export function commandOf(fields: readonly FormField[], maxBytes: number): string {
-  const other = fields.find((f) => f.name !== 'command');
+  const other = fields.find((f) => f.name !== 'command' && f.name !== 'ttl');
   if (other !== undefined)
     throw new HttpError(
       400,
       'E_COMMAND',
-      `unknown form field ${quote(other.name)} (the form takes one field: command)`,
+      `unknown form field ${quote(other.name)} (the form takes command, and ttl for an announce)`,
     );
+  fields = fields.filter((f) => f.name === 'command');
   const [first, ...rest] = fields;
   if (first === undefined) return checkCommandField(undefined);
   if (rest.length > 0) return checkCommandField(fields.map((f) => f.value));
@@ -152,7 +180,14 @@ export function registerClassicRoute(app: FastifyInstance, ctx: RouteContext): v
         const fields = parseForm(classicFormKind(request), body);
         const line = commandOf(fields, ctx.limits.commandMaxBytes);
         const spoken = ctx.backend.getStatus().exabgp?.dialect;
-        const { action, route } = parseClassicCommand(line, spoken === '5.0' ? '5.0' : '4.2');
+        const { action, route: parsed } = parseClassicCommand(
+          line,
+          spoken === '5.0' ? '5.0' : '4.2',
+        );
+        const expiry = ttlOf(fields);
+        if (expiry !== undefined && action === 'withdraw')
+          throw new HttpError(400, 'E_COMMAND', 'form field "ttl" goes with an announce only');
+        const route = expiry === undefined ? parsed : { ...parsed, expiry };
         const result = await editApiSource(ctx.backend, ctx.lock, {
           dryRun: false,
           next: (current) => applyCommand(current, action, route),

@@ -92,7 +92,7 @@ function registerGet(app: FastifyInstance, ctx: RouteContext): void {
     },
     (request, reply) => {
       const api = ctx.backend.getApiRoutes();
-      void reply.header('etag', computeEtag(api));
+      void reply.header('etag', ctx.backend.getApiEtag?.() ?? computeEtag(api));
       const source = request.query.source;
       if (source === undefined) return renderDesiredWithSources(ctx.backend.getDesired());
       if (source === 'api') return routesToDocument(api);

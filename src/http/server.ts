@@ -27,8 +27,10 @@ import { createRequireToken } from './route-context.js';
 import type { RouteContext } from './route-context.js';
 import { registerClassicRoute } from './routes-classic.js';
 import { registerDesiredRoutes } from './routes-desired.js';
+import { registerFleetRoutes, type FleetReader } from './routes-fleet.js';
 import { registerHealthRoutes } from './routes-health.js';
 import { registerStateRoutes } from './routes-state.js';
+import { registerUiRoutes } from './routes-ui.js';
 import { applyServerCaps, checkHost, lingerIfBodyUnread, serverOptions } from './server-options.js';
 import { cut } from './text.js';
 
@@ -51,6 +53,8 @@ export interface HttpServerDeps {
    * every body on the event loop, for tests that run from src/ without a build.
    */
   readonly parseWorker?: URL | null;
+  /** The fleet view (GET /v1/fleet); absent when not in a fleet. */
+  readonly fleet?: FleetReader;
 }
 
 /** The fastify instance, routes registered, not listening. */
@@ -114,10 +118,12 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
     scope.removeContentTypeParser('text/plain');
     registerHealthRoutes(scope, ctx, registry);
     registerStateRoutes(scope, ctx);
+    registerUiRoutes(scope, ctx, { tokenRequired: deps.token !== undefined });
     done();
   });
   registerDesiredRoutes(app, ctx);
   registerClassicRoute(app, ctx);
+  registerFleetRoutes(app, ctx, deps.fleet);
   return app;
 }
 

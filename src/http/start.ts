@@ -6,6 +6,7 @@ import { resolveToken } from './auth.js';
 import type { ReconcilerHandle } from '../runtime/handle.js';
 import { parseListenAddress, startHttpServer, type HttpServerHandle } from './listen.js';
 import { buildServer, DEFAULT_BODY_LIMIT } from './server.js';
+import type { FleetReader } from './routes-fleet.js';
 
 export interface HttpApiOptions {
   /** `--listen`: `HOST:PORT`, `[V6]:PORT` or `none` (default 127.0.0.1:5000). */
@@ -14,6 +15,8 @@ export interface HttpApiOptions {
   readonly tokenFile?: string;
   /** `--body-limit` in bytes (default 32 MiB). */
   readonly bodyLimit?: number;
+  /** The fleet view for GET /v1/fleet (run --etcd-endpoints). */
+  readonly fleet?: FleetReader;
 }
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -60,6 +63,7 @@ export async function startHttpApi(
     logger,
     ...(token === undefined ? {} : { token }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ...(options.fleet === undefined ? {} : { fleet: options.fleet }),
   });
   return startHttpServer(app, parsed.value, logger);
 }

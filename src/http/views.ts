@@ -5,7 +5,7 @@ import type { FlowEntryDocument, RouteEntryDocument } from '../core/document.js'
 import { compareRoutes } from '../core/route.js';
 import type { Route, RouteSet } from '../core/route.js';
 import { renderPlanJson } from '../core/render.js';
-import type { PlanView, ReconcileRecord } from '../runtime/handle.js';
+import type { PlanView, ProgressStatus, ReconcileRecord } from '../runtime/handle.js';
 import type { ReconcilerStatus, VerifyStatus } from '../runtime/handle.js';
 import { toDiagnosticBody } from './http-error.js';
 
@@ -60,6 +60,21 @@ function renderVerify(v: VerifyStatus | null): Record<string, unknown> | null {
   };
 }
 
+/** The apply in flight: routes acknowledged of the total, rate and time left. */
+function renderProgress(p: ProgressStatus): Record<string, unknown> {
+  return {
+    reconcile_id: p.reconcileId,
+    started_at: iso(p.startedAt),
+    routes_total: p.routesTotal,
+    routes_done: p.routesDone,
+    routes_failed: p.routesFailed,
+    lines_total: p.linesTotal,
+    lines_settled: p.linesSettled,
+    rate_per_second: Math.round(p.ratePerSecond * 10) / 10,
+    eta_seconds: p.etaMs === null ? null : Math.ceil(p.etaMs / 1000),
+  };
+}
+
 /** GET /v1/status: snake_case keys, ISO timestamps, diagnostics with their positions. */
 export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
   return {
@@ -69,6 +84,7 @@ export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
       instance:
         s.instance === null ? null : { pid: s.instance.pid, start_time: s.instance.startTime },
       ack: s.ackMode,
+      ...(s.exabgp === undefined ? {} : { version: s.exabgp.version, dialect: s.exabgp.dialect }),
     },
     last_reconcile: s.lastReconcile === null ? null : renderReconcile(s.lastReconcile),
     last_success_at: iso(s.lastSuccessAt),
@@ -87,6 +103,15 @@ export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
     pending_count: s.pendingCount,
     neighbors: renderNeighbors(s.neighbors),
     ...(s.verify === undefined ? {} : { verify: renderVerify(s.verify) }),
+    ...(s.families === undefined ? {} : { families: s.families }),
+    // entries with expires/ttl: counts, the next expiry, the soonest 50 (`expires in 14m`)
+    ...(s.expiry === undefined ? {} : { expiry: s.expiry }),
+    ...(s.progress === undefined
+      ? {}
+      : { progress: s.progress === null ? null : renderProgress(s.progress) }),
+    ...(s.recentReconciles === undefined
+      ? {}
+      : { recent_reconciles: s.recentReconciles.map(renderReconcile) }),
     diagnostics: s.diagnostics.map(toDiagnosticBody),
     guard: s.guardBlocked === null ? { blocked: false } : { blocked: true, ...s.guardBlocked },
     recent_ack_errors: s.recentAckErrors.map((e) => ({

@@ -1,6 +1,7 @@
 // The compact row layout of ledger schema 2, shared by the live Ledger, its migration and the
 // read-only snapshot: each distinct value stored once (value_text, interned by ValueIds), routes as
 // `key \t value-id` lines. Encodes and decodes rows; the Ledger decides what is written when.
+import type { Expiry } from '../core/expiry.js';
 import type { Afi, Route, RouteAttributes, RouteKey, Safi } from '../core/route.js';
 import { isFlowRoute, routeKey } from '../core/route.js';
 import { flowRoute } from '../config/flow-entries.js';
@@ -10,6 +11,8 @@ import type { CommitKind, StoredSource } from './ledger.js';
 import type { Db } from './db.js';
 
 export const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS expiry_clock (clock TEXT PRIMARY KEY, started_at INTEGER NOT NULL)
+  WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS value_text (id INTEGER PRIMARY KEY, value TEXT NOT NULL,
   attributes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS announced_route (key TEXT PRIMARY KEY, value_id INTEGER NOT NULL)
@@ -130,7 +133,14 @@ export function decodeRouteLines(text: string, values: ValueTable): Route[] {
     const route = routeFromKey(key, valueOf(values, Number(fields[0]), key));
     if (fields.length < 3) return route;
     const source = fields[3] ?? '';
-    return { ...route, source: { source, line: Number(fields[1]), col: Number(fields[2]) } };
+    const located = {
+      ...route,
+      source: { source, line: Number(fields[1]), col: Number(fields[2]) },
+    };
+    // A fifth field: the entry's expiry (desired sources only), JSON without tabs.
+    return fields[4] === undefined
+      ? located
+      : { ...located, expiry: JSON.parse(fields[4]) as Expiry };
   });
 }
 
@@ -144,16 +154,20 @@ export function readIntents(db: Db, values: ValueTable): IntentRow[] {
   return rows.map(([id, commit, text]) => ({ id, commit, routes: decodeRouteLines(text, values) }));
 }
 
-/** A desired source's routes: `key \t value-id \t line \t col \t source` lines. */
+/** A desired source's routes: `key \t value-id \t line \t col \t source [\t expiry-json]` lines. */
 export function encodeSourceRoutes(s: StoredSource, values: ValueIds): string {
   const parts: string[] = [];
   for (const r of s.routes) {
     const base = `${routeKey(r)}\t${values.idOf(r)}`;
-    parts.push(
+    const located =
       r.source === undefined
         ? base
-        : `${base}\t${r.source.line}\t${r.source.col}\t${r.source.source}`,
-    );
+        : `${base}\t${r.source.line}\t${r.source.col}\t${r.source.source}`;
+    if (r.expiry === undefined) parts.push(located);
+    else {
+      const withSource = r.source === undefined ? `${base}\t0\t0\t` : located;
+      parts.push(`${withSource}\t${JSON.stringify(r.expiry)}`);
+    }
   }
   return parts.join('\n');
 }

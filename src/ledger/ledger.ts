@@ -20,6 +20,7 @@ import {
   ValueIds,
 } from './codec.js';
 import { LEDGER_FILE, openDb, readApiRoutes, type Db } from './db.js';
+import { routesJson } from '../config/route-json.js';
 import { IntentIndex } from './intents.js';
 import { CURRENT_SCHEMA, prepareSchema, setMeta } from './migrate.js';
 
@@ -106,6 +107,8 @@ export class Ledger {
   }
 
   private changes = 0;
+  /** expiry_clock, read on first use. */
+  private clocks: Map<string, number> | undefined;
 
   /** Counts changes to the announced and pending routes: equal revisions, same routes. */
   get revision(): number {
@@ -268,6 +271,40 @@ export class Ledger {
     for (const s of gone) this.storedHashes.delete(s);
   }
 
+  /**
+   * The ttl clocks of the desired state (core/expiry.ts clockKey): each of `clocks` not recorded
+   * yet starts at `now`, durably; a recorded clock not in `clocks` (its entry left the desired
+   * state, or its ttl changed) is dropped; `clocks` undefined only reads. Returns every clock's
+   * start. Survives restarts, so a
+   * ttl counts from when the entry was first accepted, not from the last start.
+   */
+  syncExpiryClocks(clocks: Iterable<string> | undefined, now: number): ReadonlyMap<string, number> {
+    const known = (this.clocks ??= new Map(
+      (
+        this.db.prepare('SELECT clock, started_at FROM expiry_clock').raw().all() as [
+          string,
+          number,
+        ][]
+      ).map(([c, t]) => [c, t] as const),
+    ));
+    if (clocks === undefined) return known; // read only
+    const wanted = new Set(clocks);
+    const added = [...wanted].filter((c) => !known.has(c));
+    const dropped = [...known.keys()].filter((c) => !wanted.has(c));
+    if (added.length === 0 && dropped.length === 0) return known;
+    this.transaction(() => {
+      const insert = this.db.prepare(
+        'INSERT OR REPLACE INTO expiry_clock (clock, started_at) VALUES (?, ?)',
+      );
+      const remove = this.db.prepare('DELETE FROM expiry_clock WHERE clock = ?');
+      for (const c of added) insert.run(c, now);
+      for (const c of dropped) remove.run(c);
+    });
+    for (const c of added) known.set(c, now);
+    for (const c of dropped) known.delete(c);
+    return known;
+  }
+
   /** The api source (the last accepted PUT or form edit); empty when never set. */
   getApiRoutes(): Route[] {
     return readApiRoutes(this.db);
@@ -277,7 +314,7 @@ export class Ledger {
   setApiRoutes(routes: readonly Route[], now: number): void {
     this.db
       .prepare('INSERT OR REPLACE INTO api_source (id, routes, updated_at) VALUES (1, ?, ?)')
-      .run(JSON.stringify(routes), now);
+      .run(routesJson(routes), now);
   }
 
   close(): void {

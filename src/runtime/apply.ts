@@ -3,13 +3,16 @@
 // It decides nothing about what to write; the plan and the encoder did that.
 import type { Route, RouteKey } from '../core/route.js';
 import { routeKey } from '../core/route.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { nextTurn, type Clock, type TimerHandle } from './clock.js';
 import type { AckOutcome, ExabgpWriter } from '../exabgp/io/writer.js';
 import type { CommitKind, Ledger, PendingMark, SettleOp } from '../ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { LogField } from './logger.js';
 
 /** Structurally an exabgp/encode.ts CommandLine. */
+
+/** Longest run of marking and writing lines before the event loop gets a turn. */
+const SLICE_MS = 50;
 export interface ApplyLine {
   readonly text: string;
   readonly routes: readonly Route[];
@@ -34,6 +37,14 @@ export interface ApplyOptions {
   readonly commitDelayMs: number;
   /** Checked before each line: stop writing (SIGTERM); lines in flight still settle. */
   readonly shouldStop?: () => boolean;
+  /** Told the size of the work, then each settled line (progress.ts: log lines, status, metrics). */
+  readonly progress?: ApplyProgress;
+}
+
+/** The progress hook: `begin` once per apply, `settled` once per line answered or given up on. */
+export interface ApplyProgress {
+  begin(lines: number, routes: number): void;
+  settled(routes: number, ok: boolean): void;
 }
 
 export const DEFAULT_APPLY_OPTIONS: ApplyOptions = {
@@ -172,15 +183,27 @@ export async function applyLines(
       logFailure(deps.logger, line, outcome);
     }
     settler.settle(line, outcome);
+    options.progress?.settled(line.routes.length, outcome === 'done' || outcome === 'written');
   };
+  options.progress?.begin(
+    lines.length,
+    lines.reduce((n, l) => n + l.routes.length, 0),
+  );
   // Batches grow 1, 2, 4, ... up to batchLines: the first line is written after marking one line,
   // not a whole batch (at a cold start that is 32k routes and ~40 ms before ExaBGP has anything).
   let size = Math.min(1, options.batchLines);
+  // Without back-pressure (acks off, a fast ExaBGP) every write resolves at once: give the event
+  // loop a turn every SLICE_MS of marking and writing, so /healthz and signals are served.
+  let sliceStart = performance.now();
   outer: for (
     let i = 0;
     i < lines.length;
     i += size, size = Math.min(size * 2, options.batchLines)
   ) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
     const batch = lines.slice(i, i + size);
     settler.mark(batch);
     for (let j = 0; j < batch.length; j += 1) {

@@ -1,6 +1,5 @@
-// The desired state `run` works from: route files (through the per-file cached loader) plus the api
-// source, merged; the last good merge is kept whole while the input is invalid (design.md §6).
-import { createHash } from 'node:crypto';
+// The desired state `run` works from: the file source plus the api source (src/sources/), merged;
+// the last good merge is kept whole while the input is invalid (design.md §6).
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import { compareDiagnostics, formatDiagnostic, hasErrors } from '../core/diagnostic.js';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
@@ -12,19 +11,12 @@ import {
 } from '../config/load-routes.js';
 import { isReconcilerError } from '../errors.js';
 import type { StoredSource } from '../ledger/ledger.js';
+import { apiSourceResult } from '../sources/api.js';
+import type { ApiSource, DesiredSource } from '../sources/source.js';
 import { LogField, type Logger } from './logger.js';
 
-/** Structurally config/load-routes.ts's RouteDirLoader. */
-export interface DesiredLoader {
-  load(): Promise<{ readonly sources: readonly SourceResult[] }>;
-}
-
-export const API_SOURCE = 'api';
-
-export function apiSourceResult(routes: readonly Route[]): SourceResult {
-  const hash = createHash('sha256').update(JSON.stringify(routes)).digest('hex');
-  return { source: API_SOURCE, hash, routes, diagnostics: [] };
-}
+/** What the merge reads of the file source (tests hand in a directory held in memory). */
+export type DesiredLoader = Pick<DesiredSource, 'load'>;
 
 function storedToResult(s: StoredSource): SourceResult {
   return { source: s.source, hash: s.hash, routes: s.routes, diagnostics: [] };
@@ -47,21 +39,18 @@ export class DesiredState {
   private repeated: ReadonlySet<RouteKey> = new Set();
   /** Keys whose desired route may have changed since takeTouched(); null: any key may have. */
   private touched: Set<RouteKey> | null = null;
-  private apiRoutes: readonly Route[];
-  /** The api routes as a source (hashed once per change, not per reload). */
-  private apiSource: SourceResult;
   private diagnostics: readonly Diagnostic[] = [];
   private stale = false;
+  /** The api result the merge in use was built with: another one means a full merge. */
+  private mergedApi: SourceResult | undefined;
   /** Reads the last applied state; called only if the files are invalid before any good load. */
   private lastApplied: (() => readonly StoredSource[]) | undefined;
 
   constructor(
     private readonly loader: DesiredLoader,
-    apiRoutes: readonly Route[],
+    private readonly apiSource: ApiSource,
     lastApplied: readonly StoredSource[] | (() => readonly StoredSource[]),
   ) {
-    this.apiRoutes = apiRoutes;
-    this.apiSource = apiSourceResult(apiRoutes);
     if (typeof lastApplied === 'function') this.lastApplied = lastApplied;
     else this.holdLastApplied(lastApplied);
   }
@@ -70,7 +59,7 @@ export class DesiredState {
   private holdLastApplied(lastApplied: readonly StoredSource[]): void {
     if (lastApplied.length === 0) return;
     const files = lastApplied.map(storedToResult);
-    const merged = mergeSources([...files, this.apiSource]);
+    const merged = mergeSources([...files, this.apiSource.result]);
     if (merged.ok) {
       this.adoptMerge(files, merged.value);
       this.stale = true;
@@ -81,7 +70,8 @@ export class DesiredState {
   private adoptMerge(files: readonly SourceResult[], merged: Map<RouteKey, Route>): void {
     this.desired = merged;
     this.goodBySource = new Map(files.map((f) => [f.source, f]));
-    this.repeated = repeatedKeys([...files, this.apiSource], merged.size);
+    this.mergedApi = this.apiSource.result;
+    this.repeated = repeatedKeys([...files, this.apiSource.result], merged.size);
     this.touched = null;
   }
 
@@ -102,16 +92,28 @@ export class DesiredState {
   }
 
   get currentDiagnostics(): readonly Diagnostic[] {
-    return this.diagnostics;
+    const store = this.apiSource.diagnostics ?? [];
+    if (store.length === 0) return this.diagnostics;
+    return [...this.diagnostics, ...store].sort(compareDiagnostics);
   }
 
-  /** True while the input is invalid and an older good state is in use. */
+  /** True while the input is invalid (or its store unreachable) and an older good state is in use. */
   get usingLastGood(): boolean {
-    return this.stale;
+    return this.stale || (this.apiSource.diagnostics ?? []).length > 0;
   }
 
   get api(): readonly Route[] {
-    return this.apiRoutes;
+    return this.apiSource.routes;
+  }
+
+  /** The api result the desired state in use was merged with (undefined: none yet). */
+  get mergedApiResult(): SourceResult | undefined {
+    return this.desired === null ? undefined : this.mergedApi;
+  }
+
+  /** The api source's own ETag (etcd revision), when it has one. */
+  get apiEtag(): string | undefined {
+    return this.apiSource.etag;
   }
 
   private get goodFiles(): SourceResult[] {
@@ -142,8 +144,10 @@ export class DesiredState {
       };
       return this.reject([d]);
     }
-    if (this.patch(sources)) return this.accept(sources.flatMap((s) => s.diagnostics));
-    const merged = mergeSources([...sources, this.apiSource]);
+    // The api source moved by itself (etcd): only a full merge sees it.
+    if (this.mergedApi === this.apiSource.result && this.patch(sources))
+      return this.accept(sources.flatMap((s) => s.diagnostics));
+    const merged = mergeSources([...sources, this.apiSource.result]);
     if (!merged.ok) return this.reject(merged.diagnostics);
     if (hasErrors(merged.warnings)) return this.reject(merged.warnings);
     this.adoptMerge(sources, merged.value);
@@ -214,10 +218,14 @@ export class DesiredState {
     return mergeSources([...this.goodFiles, apiSourceResult(routes)]);
   }
 
-  /** Adopt api routes already checked with mergeWithApi. */
-  adoptApi(routes: readonly Route[], merged: Map<RouteKey, Route>): void {
-    this.apiRoutes = routes;
-    this.apiSource = apiSourceResult(routes);
+  /** Store and adopt api routes already checked with mergeWithApi. */
+  async replaceApi(
+    routes: readonly Route[],
+    merged: Map<RouteKey, Route>,
+    now: number,
+    expectEtag?: string,
+  ): Promise<void> {
+    await this.apiSource.replace(routes, now, expectEtag);
     if (this.desired !== null) this.adoptMerge(this.goodFiles, merged);
   }
 

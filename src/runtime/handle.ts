@@ -88,6 +88,24 @@ export interface VerifyStatus {
   readonly error?: string;
 }
 
+/** The apply in flight (a sync, a repair, a large edit): GET /v1/status `progress`. */
+export interface ProgressStatus {
+  readonly reconcileId: number;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  readonly routesTotal: number;
+  /** Routes whose line was answered `done` (or written, with acks off). */
+  readonly routesDone: number;
+  /** Routes whose line was rejected, unanswered or never written. */
+  readonly routesFailed: number;
+  readonly linesTotal: number;
+  readonly linesSettled: number;
+  /** Routes settled per second since the start (0 before the first). */
+  readonly ratePerSecond: number;
+  /** Milliseconds left at that rate; null while nothing has settled yet. */
+  readonly etaMs: number | null;
+}
+
 export interface ReconcilerStatus {
   /** Initial sync done and acks flowing (what `GET /readyz` reports). */
   readonly ready: boolean;
@@ -127,6 +145,29 @@ export interface ReconcilerStatus {
   readonly neighbors: Readonly<Record<string, NeighborStatus>>;
   /** The last `--verify` check; null before the first one, absent when --verify is off. */
   readonly verify?: VerifyStatus | null;
+  /** Desired and announced routes per family (`ipv4 unicast`), absent from backends without them. */
+  readonly families?: {
+    readonly desired: Readonly<Record<string, number>>;
+    readonly announced: Readonly<Record<string, number>>;
+  };
+  /** The apply in flight, null when none (absent from backends that do not track it). */
+  readonly progress?: ProgressStatus | null;
+  /** The last few finished reconciles, newest last (absent from backends that do not keep them). */
+  readonly recentReconciles?: readonly ReconcileRecord[];
+  /** Entries with `expires` / `ttl` at the last reconcile (absent before the first one). */
+  readonly expiry?: ExpiryStatus;
+}
+
+/** Expiring entries: counts, and the soonest ones with when they expire(d). */
+export interface ExpiryStatus {
+  /** Desired entries already expired (withdrawn, or never announced). */
+  readonly expired: number;
+  /** Desired entries that will expire. */
+  readonly expiring: number;
+  /** The next expiry (ISO 8601), null when none. */
+  readonly next: string | null;
+  /** Up to 50 keys, soonest first: `expires in 14m`, `expired 2h ago`. */
+  readonly entries: readonly { readonly key: string; readonly at: string; readonly when: string }[];
 }
 
 /** Result of `confirmPlan`: confirmed, or why not (no guarded plan, or a different hash). */
@@ -155,8 +196,20 @@ export interface ReconcilerHandle {
   getPlan(): PlanView;
   /** The plan if the api source were `routes`; changes nothing. */
   previewApiRoutes(routes: readonly Route[]): Result<PlanView>;
-  /** Check conflicts, store the api source durably, request a reconcile; resolves once stored. */
-  replaceApiRoutes(routes: readonly Route[]): Promise<Result<PlanView>>;
+  /**
+   * The api source's own ETag when its store has one (etcd: `"etcd-r<revision>"`); absent or
+   * undefined: the HTTP layer derives the ETag from the routes.
+   */
+  getApiEtag?(): string | undefined;
+  /**
+   * Check conflicts, store the api source durably, request a reconcile; resolves once stored.
+   * `expectEtag`: a compare-and-swap in the store (a shared store can move under us); rejects
+   * with ReconcilerError E_PRECONDITION_FAILED (412) or E_STORE_UNAVAILABLE (503).
+   */
+  replaceApiRoutes(
+    routes: readonly Route[],
+    options?: { readonly expectEtag?: string },
+  ): Promise<Result<PlanView>>;
   /** Ask for a reconcile, coalesced with any already pending. */
   requestReconcile(): void;
   /** Confirm the guarded plan whose hash is `hash`; a reconcile then applies it once. */

@@ -1,12 +1,14 @@
 // The stderr logger for `run`: one pino root on the given stream (fd 2), JSON lines by default,
-// pino-pretty for terminals, and the field-name constants. Never writes to stdout.
-import { createRequire } from 'node:module';
+// one readable line per event on a terminal (log-pretty.ts), and the field-name constants. Never
+// writes to stdout.
 import type { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { PinoPretty as PinoPrettyFn } from 'pino-pretty';
+import { createPrettyDestination } from './log-pretty.js';
 
 export type { Logger };
 export type LogFormat = 'json' | 'pretty';
+/** `auto`: pretty when the stream is a terminal, JSON otherwise (under ExaBGP, in CI, in pipes). */
+export type LogFormatSetting = LogFormat | 'auto';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 /** Field keys shared by every log line (style.md B8), so log queries stay stable. */
@@ -36,18 +38,27 @@ export interface LoggerOptions {
   readonly colorize?: boolean;
 }
 
+/**
+ * The format and colour for `setting` on `stream`: `auto` is pretty only on a terminal; colour
+ * only for pretty lines on a terminal with NO_COLOR unset or empty (https://no-color.org).
+ */
+export function resolveLogFormat(
+  setting: LogFormatSetting,
+  stream: Writable,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly format: LogFormat; readonly colorize: boolean } {
+  const tty = (stream as { isTTY?: boolean }).isTTY === true;
+  const format = setting === 'auto' ? (tty ? 'pretty' : 'json') : setting;
+  const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
+  return { format, colorize: format === 'pretty' && tty && !noColor };
+}
+
 /** The root logger; components take `logger.child({ component })`. */
 export function createLogger(options: LoggerOptions): Logger {
   const base = { level: options.level, base: { name: 'exabgp-reconciler' } };
   if (options.format === 'pretty') {
-    // Loaded only for `--log-format pretty` (~25 ms of start-up otherwise).
-    const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as {
-      PinoPretty: typeof PinoPrettyFn;
-    };
-    const pretty = PinoPretty({
-      destination: options.stream,
-      colorize: options.colorize ?? false,
-      sync: true,
+    const pretty = createPrettyDestination(options.stream, {
+      color: options.colorize ?? false,
     });
     return pino(base, pretty);
   }

@@ -6,15 +6,19 @@ import type { EncodeOptions } from '../exabgp/encode.js';
 import type { GuardPolicy } from '../core/guard.js';
 import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
+import type { SourceResult } from '../config/load-routes.js';
 import { isReconcilerError } from '../errors.js';
+import { parseAddress } from '../config/address.js';
+import { clockKey, relativeExpiry, splitExpired, type ExpiryView } from '../core/expiry.js';
 import { applyLines, DEFAULT_APPLY_OPTIONS, type ApplyOptions, type ApplyReport } from './apply.js';
-import type { Clock } from './clock.js';
+import { nextTurn, type Clock } from './clock.js';
 import { logInvalidInput, type DesiredState } from './desired-state.js';
 import type { ExabgpWriter } from '../exabgp/io/writer.js';
 import type {
   AnnouncedView,
   DiffScope,
   ConfirmResult,
+  ExpiryStatus,
   PlanView,
   ReconcileOutcome,
   ReconcileRecord,
@@ -55,13 +59,23 @@ export interface ReconcilerOptions {
   /** Back-off after a reconcile with rejected or unanswered lines: first delay, cap. */
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  /**
+   * ExaBGP's neighbors, when the start-up handshake learned them: the same Set as
+   * `encode.neighbors`; every neighbor an event names is added to it.
+   */
+  readonly neighbors?: Set<string>;
 }
+
+/** Past an entry's expiry before the reconcile that withdraws it (timers never fire early). */
+const EXPIRY_SLACK_MS = 20;
 
 export class Reconciler implements ReconcilerHandle {
   private readonly status: StatusTracker;
   private dirty = false;
   private running: Promise<void> | undefined;
   private stopping = false;
+  /** The last reconcile's view of expiring entries (status, metrics). */
+  private expiry: ExpiryView | undefined;
   private confirmedHash: string | undefined;
   private confirmNext: boolean;
   private retryDelay = 0;
@@ -78,6 +92,7 @@ export class Reconciler implements ReconcilerHandle {
   private fullDue = true;
   /** What the current reconcile's diff compared (for its record and log line). */
   private diffScope: DiffScope | undefined;
+  private convergedApi: SourceResult | undefined;
 
   constructor(
     private readonly deps: ReconcilerDeps,
@@ -148,19 +163,27 @@ export class Reconciler implements ReconcilerHandle {
     const log = this.deps.logger.child({ [LogField.reconcileId]: id });
     try {
       const reload = await this.deps.desired.reload();
+      const apiInUse = this.deps.desired.mergedApiResult;
       if (!reload.fresh) logInvalidInput(log, this.deps.desired, reload.diagnostics.length);
+      // Merging, planning and applying 100k routes are stages of 0.1-0.4 s each: the event loop
+      // gets a turn between them (/healthz, signals, acks).
+      await nextTurn();
       const keys = this.keysToDiff();
-      const desired = this.deps.desired.current;
-      if (desired === null) {
+      const current = this.deps.desired.current;
+      if (current === null) {
         return this.finish(log, id, startedAt, 'no-changes', EMPTY_PLAN, undefined);
       }
+      // Expired entries (`expires`, `ttl`) are not desired: withdrawn at their expiry.
+      const expiry = this.expiryView(current, true);
+      const desired = expiry.active;
+      this.armExpiry(expiry, log);
       const { plan, lines, view } = computePlan(desired, this.deps.ledger, this.options, keys);
       this.diffScope =
         keys === undefined
           ? { scope: 'full', keys: desired.size }
           : { scope: 'touched', keys: keys.size };
       if (isEmptyPlan(plan) && plan.reassert.length === 0) {
-        this.noteConverged(undefined);
+        this.noteConverged(undefined, apiInUse);
         return this.finish(log, id, startedAt, 'no-changes', plan, undefined);
       }
       if (view.guard.tripped && !this.isConfirmed(view.hash)) {
@@ -172,15 +195,17 @@ export class Reconciler implements ReconcilerHandle {
         return this.finish(log, id, startedAt, 'guard-blocked', plan, undefined);
       }
       this.status.guardCleared();
+      await nextTurn();
       const report = await applyLines(lines, this.deps, {
         ...(this.options.apply ?? DEFAULT_APPLY_OPTIONS),
         shouldStop: () => this.stopping,
-      });
+        progress: this.status.progress.start(id, log),
+      }).finally(() => this.status.progress.finish());
       // Off the critical path: the sources are stored once their lines are written and settled,
       // as the last applied desired state (used when the files are invalid at start-up).
       if (reload.fresh)
         this.deps.ledger.saveDesiredSources(this.deps.desired.fileSourcesForLedger());
-      this.noteConverged(report);
+      this.noteConverged(report, apiInUse);
       return this.finish(log, id, startedAt, 'applied', plan, report);
     } catch (err) {
       const code = isReconcilerError(err) ? err.code : 'E_INTERNAL';
@@ -212,11 +237,22 @@ export class Reconciler implements ReconcilerHandle {
   }
 
   /** After a plan was applied (or was empty): remember the ledger matches the desired state. */
-  private noteConverged(report: ApplyReport | undefined): void {
+  private noteConverged(report: ApplyReport | undefined, api: SourceResult | undefined): void {
     const clean =
       report === undefined ||
       (report.errors + report.timeouts + report.closed === 0 && !report.stopped);
-    if (clean && this.deps.ledger.pending.size === 0) this.convergedAt = this.deps.ledger.revision;
+    if (clean && this.deps.ledger.pending.size === 0) {
+      this.convergedAt = this.deps.ledger.revision;
+      this.convergedApi = api;
+    }
+  }
+
+  /**
+   * The api source result (by identity) of the last reconcile that left everything converged:
+   * a fleet speaker compares it with the source's current one to report the revision applied.
+   */
+  get convergedApiSource(): SourceResult | undefined {
+    return this.convergedApi;
   }
 
   private isConfirmed(hash: string): boolean {
@@ -296,7 +332,34 @@ export class Reconciler implements ReconcilerHandle {
   }
 
   private computePlan(desired: RouteSet): ComputedPlan {
-    return computePlan(desired, this.deps.ledger, this.options);
+    return computePlan(this.expiryView(desired, false).active, this.deps.ledger, this.options);
+  }
+
+  /**
+   * `desired` split at the clock's now. `record`: start the ttl clocks of new entries (and drop
+   * those of entries gone) in the ledger; only the reconcile loop does, a preview only reads.
+   */
+  private expiryView(desired: RouteSet, record: boolean): ExpiryView {
+    const now = this.deps.clock.now();
+    const clocks: string[] = [];
+    for (const [key, r] of desired)
+      if (r.expiry?.ttlMs !== undefined) clocks.push(clockKey(key, r.expiry));
+    const starts =
+      record || clocks.length > 0
+        ? this.deps.ledger.syncExpiryClocks(record ? clocks : undefined, now)
+        : undefined;
+    const view = splitExpired(desired, now, (c) => starts?.get(c));
+    if (record) this.expiry = view;
+    return view;
+  }
+
+  /** Reconcile again when the next entry expires (within 1 s of it). */
+  private armExpiry(view: ExpiryView, log: Logger): void {
+    if (view.expired.size > 0)
+      log.info({ expired: view.expired.size }, 'expired entries are not desired: withdrawing them');
+    if (view.next === undefined || this.stopping) return this.timers.clear('expiry');
+    const delay = Math.max(0, view.next - this.deps.clock.now()) + EXPIRY_SLACK_MS;
+    this.timers.set('expiry', delay, () => this.trigger('an entry expired', { full: true }));
   }
 
   /** Withdraw everything the ledger holds (`--withdraw-on-exit`); the loop must be stopped. */
@@ -306,6 +369,8 @@ export class Reconciler implements ReconcilerHandle {
   }
 
   noteNeighbor(address: string, state: 'connected' | 'up' | 'down', reason?: string): void {
+    const canonical = parseAddress(address)?.address;
+    if (canonical !== undefined) this.options.neighbors?.add(canonical);
     this.status.neighbor(address, state, reason);
     this.deps.verifier?.noteNeighbor(address);
     // After a session flap ExaBGP re-sends its whole adj-rib-out by itself (exabgp-api.md §7), so
@@ -319,7 +384,10 @@ export class Reconciler implements ReconcilerHandle {
   getStatus(): ReconcilerStatus {
     const snapshot = this.status.snapshot(this.deps.desired, this.deps.writer);
     const verifier = this.deps.verifier;
-    return verifier === undefined ? snapshot : { ...snapshot, verify: verifier.status };
+    const withVerify = verifier === undefined ? snapshot : { ...snapshot, verify: verifier.status };
+    return this.expiry === undefined
+      ? withVerify
+      : { ...withVerify, expiry: expiryStatus(this.expiry, this.deps.clock.now()) };
   }
 
   getDesired(): RouteSet {
@@ -345,14 +413,22 @@ export class Reconciler implements ReconcilerHandle {
     return { ok: true, value: this.computePlan(merged.value).view, warnings: merged.warnings };
   }
 
-  replaceApiRoutes(routes: readonly Route[]): Promise<Result<PlanView>> {
+  getApiEtag(): string | undefined {
+    return this.deps.desired.apiEtag;
+  }
+
+  async replaceApiRoutes(
+    routes: readonly Route[],
+    options: { readonly expectEtag?: string } = {},
+  ): Promise<Result<PlanView>> {
     const merged = this.deps.desired.mergeWithApi(routes);
-    if (!merged.ok) return Promise.resolve(merged);
-    this.deps.ledger.setApiRoutes(routes, this.deps.clock.now());
-    this.deps.desired.adoptApi(routes, merged.value);
+    if (!merged.ok) return merged;
+    const now = this.deps.clock.now();
+    await this.deps.desired.replaceApi(routes, merged.value, now, options.expectEtag);
+    await nextTurn();
     const view = this.computePlan(merged.value).view;
     this.trigger('api source replaced');
-    return Promise.resolve({ ok: true, value: view, warnings: merged.warnings });
+    return { ok: true, value: view, warnings: merged.warnings };
   }
 
   confirmPlan(hash: string): ConfirmResult {
@@ -363,4 +439,21 @@ export class Reconciler implements ReconcilerHandle {
     this.trigger('guarded plan confirmed');
     return { ok: true };
   }
+}
+
+/** The status view of an ExpiryView at `now`. */
+function expiryStatus(view: ExpiryView, now: number): ExpiryStatus {
+  const all = [...view.expired, ...view.expiring].sort(
+    (a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1),
+  );
+  return {
+    expired: view.expired.size,
+    expiring: view.expiring.size,
+    next: view.next === undefined ? null : new Date(view.next).toISOString(),
+    entries: all.slice(0, 50).map(([key, at]) => ({
+      key,
+      at: new Date(at).toISOString(),
+      when: relativeExpiry(at, now),
+    })),
+  };
 }

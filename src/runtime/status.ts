@@ -2,6 +2,7 @@
 // states. Reads the other components' state; decides nothing.
 import type { GuardVerdict } from '../core/guard.js';
 import { summarizePlan, type Plan } from '../core/plan.js';
+import { familyOf, type RouteSet } from '../core/route.js';
 import type { ApplyReport } from './apply.js';
 import type { Clock } from './clock.js';
 import type { DesiredState } from './desired-state.js';
@@ -17,8 +18,10 @@ import type {
 } from './handle.js';
 import type { InstanceIdentity } from '../exabgp/io/instance.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { ProgressTracker } from './progress.js';
 
 const RECENT_ACK_ERRORS = 20;
+const RECENT_RECONCILES = 10;
 
 export interface StatusDeps {
   readonly clock: Clock;
@@ -49,8 +52,25 @@ export class StatusTracker {
   };
   private readonly ackErrors: AckError[] = [];
   private readonly neighbors: Record<string, NeighborStatus> = {};
+  private readonly recent: ReconcileRecord[] = [];
+  /** The apply in flight: the reconciler hands its hook to applyLines. */
+  readonly progress: ProgressTracker;
+  /**
+   * Routes per family, recounted only when the desired state may have changed (it is edited in
+   * place: a finished reconcile, another size or api source) or the ledger revision moved.
+   */
+  private desiredFamilies: { key: readonly unknown[]; counts: Record<string, number> } = {
+    key: [],
+    counts: {},
+  };
+  private announcedFamilies: { revision: number; counts: Record<string, number> } = {
+    revision: -1,
+    counts: {},
+  };
 
-  constructor(private readonly deps: StatusDeps) {}
+  constructor(private readonly deps: StatusDeps) {
+    this.progress = new ProgressTracker(deps.clock);
+  }
 
   nextId(): number {
     this.id += 1;
@@ -109,6 +129,8 @@ export class StatusTracker {
       this.synced = true;
     }
     this.last = record;
+    this.recent.push(record);
+    this.recent.splice(0, Math.max(0, this.recent.length - RECENT_RECONCILES));
     return record;
   }
 
@@ -141,7 +163,27 @@ export class StatusTracker {
       announcedCount: ledger.announced.size,
       pendingCount: ledger.pending.size,
       neighbors: { ...this.neighbors },
+      families: this.familyCounts(desired),
+      progress: this.progress.status,
+      recentReconciles: [...this.recent],
     };
+  }
+
+  private familyCounts(desired: DesiredState): NonNullable<ReconcilerStatus['families']> {
+    const current = desired.current;
+    const key = [current, current?.size, desired.api, this.counters.reconciles];
+    if (
+      key.some((k, i) => this.desiredFamilies.key[i] !== k) ||
+      this.desiredFamilies.key.length === 0
+    )
+      this.desiredFamilies = { key, counts: countFamilies(current ?? new Map()) };
+    const ledger = this.deps.ledger;
+    if (this.announcedFamilies.revision !== ledger.revision)
+      this.announcedFamilies = {
+        revision: ledger.revision,
+        counts: countFamilies(ledger.announced),
+      };
+    return { desired: this.desiredFamilies.counts, announced: this.announcedFamilies.counts };
   }
 
   private notReadyReason(desired: DesiredState, writer: ExabgpWriter): string | undefined {
@@ -150,4 +192,14 @@ export class StatusTracker {
     if (!this.synced) return 'initial sync in progress';
     return undefined;
   }
+}
+
+/** `{ 'ipv4 unicast': 10, ... }`, families sorted by name. */
+function countFamilies(routes: RouteSet): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of routes.values()) {
+    const family = familyOf(r);
+    counts.set(family, (counts.get(family) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -49,6 +49,7 @@ function exabgpAnswer(line: string): string {
   if (line === 'version') return 'exabgp 4.2.21\ndone\n';
   if (line === 'show neighbor summary')
     return 'Peer            AS        up/down state       |     #sent     #recvd\ndone\n';
+  if (line === 'show neighbor extensive') return 'Neighbor 127.0.0.2\n   state   IDLE\ndone\n';
   return 'error\n';
 }
 
@@ -209,7 +210,12 @@ describe('exabgp-reconciler run', () => {
       'announce route 10.0.0.0/24 next-hop 192.0.2.1',
       'withdraw attributes next-hop 0.0.0.0 nlri 10.1.0.0/24 10.1.1.0/24',
     ]);
-    expect(second.control).toEqual([' nlri-poison', 'version', 'show neighbor summary']);
+    expect(second.control).toEqual([
+      ' nlri-poison',
+      'version',
+      'show neighbor summary',
+      'show neighbor extensive',
+    ]);
     await waitFor(() =>
       expect(second.stderrLines.join('\n')).toContain('re-asserting every route'),
     );

@@ -1,6 +1,7 @@
 // Issue 3 scenarios 1, 2, 3 and 7 against `exabgp-reconciler run` under a real ExaBGP (4.2 and 5.0)
 // with two BIRD peers: start-up, file edits (one UPDATE per change), invalid files, and the
 // emptied-directory guard. No BGP session may reset in any scenario.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { baseRunArgs } from './harness/binaries.js';
@@ -117,6 +118,33 @@ describeVersions(
       for (const peer of rig().peers)
         expect(delta[peer.protocol]).toEqual({ updates: 0, withdraws: 2 });
       await expectWithdrawCounts(rig(), before, [...desired(), ...ADDED], desired());
+    });
+
+    it('withdraws a ttl entry at its expiry, within 1 s, as one withdraw per peer', async () => {
+      const before = await snapshotCounters(rig());
+      const expiring: E2eRoute[] = [{ prefix: '10.99.0.0/24', nextHop: '192.0.2.1' }];
+      const written = Date.now();
+      writeFileSync(
+        join(rig().routesDir, 'ttl.yaml'),
+        'routes:\n  - prefix: 10.99.0.0/24\n    next-hop: 192.0.2.1\n    ttl: 4s\n',
+      );
+      await waitForPeers(rig(), [...desired(), ...expiring], 20_000);
+      expect(Date.now() - written).toBeLessThan(4000);
+      await waitForPeers(rig(), desired(), 10_000);
+      // The clock starts at the first reconcile that loads the file (after the 100 ms debounce);
+      // the withdraw leaves within 1 s of 4 s, and BIRD shows it a moment later.
+      const gone = Date.now() - written;
+      expect(gone).toBeGreaterThanOrEqual(4000);
+      expect(gone).toBeLessThan(4000 + 1000 + 1000);
+      await settle();
+      const delta = await countersSince(rig(), before);
+      for (const peer of rig().peers)
+        expect(delta[peer.protocol]).toEqual({ updates: 1, withdraws: 1 });
+      // The expired entry is not announced: removing its file sends nothing.
+      const after = await snapshotCounters(rig());
+      removeRouteFile(rig().routesDir, 'ttl.yaml');
+      await settle();
+      expectNoChange(await countersSince(rig(), after));
     });
 
     it.each([

@@ -1,9 +1,15 @@
 // Issue 3 scenario 6: two BIRD peers, routes targeted at one of them and moved between targets
 // (`*` → A, A → B, B → `*`) and the A + `*` layering of design.md §3; each step converges exactly,
-// withdraws exactly the prefixes that leave a peer (no transient loss), and no session resets.
+// withdraws exactly the prefixes that leave a peer and updates exactly those whose value changes
+// there (no transient loss or change), and no session resets.
 import { expect, it } from 'vitest';
 import { baseRunArgs } from './harness/binaries.js';
-import { removeRouteFile, writeRouteFile, type E2eRoute } from './harness/routes.js';
+import {
+  expectedPeerRoutes,
+  removeRouteFile,
+  writeRouteFile,
+  type E2eRoute,
+} from './harness/routes.js';
 import {
   describeVersions,
   countersSince,
@@ -104,31 +110,25 @@ describeVersions('run moves routes between two peers', { needMain: true }, (bina
     await waitForPeers(rig(), next, 20_000);
     await settle(1_000);
     await waitForPeers(rig(), next, 1_000);
-    // Exactly the plan's withdraws, plus one known transient: when a prefix's `*` entry goes away
-    // while a neighbor-specific entry keeps it at a peer, the selector-less withdraw reaches that
-    // peer too and the re-assert follows in the same plan (neither version has an "every neighbor
-    // but N" selector; README, Neighbor targets). An open defect, counted exactly here.
+    // Exactly the prefixes that leave a peer are withdrawn there, and exactly the prefixes whose
+    // value changes at a peer are updated there: a `*` command never reaches a neighbor that keeps
+    // an entry of its own for the prefix (explicit selectors from `show neighbor extensive`), so
+    // there is no transient withdraw or attribute change followed by a re-assert.
     const delta = await countersSince(rig(), before);
     const withdraws = Object.fromEntries(Object.entries(delta).map(([p, d]) => [p, d.withdraws]));
-    const expected = expectedWithdraws(rig(), previous, next);
-    for (const peer of rig().peers)
-      expected[peer.protocol] =
-        (expected[peer.protocol] ?? 0) + transient(previous, next, peer.address);
-    expect(withdraws).toEqual(expected);
+    expect(withdraws).toEqual(expectedWithdraws(rig(), previous, next));
+    const updates = Object.fromEntries(Object.entries(delta).map(([p, d]) => [p, d.updates]));
+    expect(updates).toEqual(
+      Object.fromEntries(
+        rig().peers.map((peer) => [peer.protocol, changedAt(previous, next, peer.address)]),
+      ),
+    );
   });
 });
 
-const prefixesOf = (r: E2eRoute): readonly string[] =>
-  r.prefixes ?? (r.prefix === undefined ? [] : [r.prefix]);
-
-/** Prefixes whose `*` entry is withdrawn while an entry for `peer` keeps them there. */
-function transient(before: readonly E2eRoute[], after: readonly E2eRoute[], peer: string): number {
-  const star = (routes: readonly E2eRoute[]): Set<string> =>
-    new Set(routes.filter((r) => r.neighbors === undefined).flatMap(prefixesOf));
-  const was = star(before);
-  const still = star(after);
-  const kept = new Set(
-    after.filter((r) => r.neighbors?.includes(peer) === true).flatMap(prefixesOf),
-  );
-  return [...was].filter((p) => !still.has(p) && kept.has(p)).length;
+/** Prefixes whose route at `peer` is new or different after the change (one UPDATE each). */
+function changedAt(before: readonly E2eRoute[], after: readonly E2eRoute[], peer: string): number {
+  const was = expectedPeerRoutes(before, peer);
+  return [...expectedPeerRoutes(after, peer)].filter(([prefix, line]) => was.get(prefix) !== line)
+    .length;
 }

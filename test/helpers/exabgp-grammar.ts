@@ -11,10 +11,12 @@ export const HANDSHAKE_LINES: readonly string[] = [
   ' nlri-poison',
   'version',
   'show neighbor summary',
+  'show neighbor extensive',
 ];
 
 export interface ParsedLine {
-  readonly neighbor?: string;
+  /** The selector's neighbors (`neighbor A , neighbor B ...`); absent: every neighbor. */
+  readonly neighbors?: readonly string[];
   readonly action: 'announce' | 'withdraw';
   readonly form: 'route' | 'attributes' | 'flow';
   readonly prefixes: readonly string[];
@@ -246,11 +248,17 @@ export function parseExabgpLine(
     return 'forbidden character, case or spacing';
   const tokens = line.split(' ');
   let i = 0;
-  let neighbor: string | undefined;
-  if (tokens[0] === 'neighbor') {
-    neighbor = tokens[1];
-    if (!(ipv4(neighbor) || (neighbor !== undefined && isIPv6(neighbor)))) return 'bad neighbor';
-    i = 2;
+  const neighbors: string[] = [];
+  // exabgp-api.md §2.4: `neighbor IP` definitions, each after the first introduced by ` , `.
+  while (tokens[i] === 'neighbor') {
+    const neighbor = tokens[i + 1] ?? '';
+    if (!(ipv4(neighbor) || isIPv6(neighbor))) return 'bad neighbor';
+    if (neighbors.includes(neighbor)) return 'a neighbor named twice in the selector';
+    neighbors.push(neighbor);
+    i += 2;
+    if (tokens[i] !== ',') break;
+    if (tokens[i + 1] !== 'neighbor') return 'a selector list not followed by a neighbor';
+    i += 1;
   }
   const [action, form] = [tokens[i], tokens[i + 1]];
   if (
@@ -291,7 +299,7 @@ export function parseExabgpLine(
     .map(([k, v]) => [k, ...v].join(' '))
     .join(' ');
   return {
-    ...(neighbor !== undefined ? { neighbor } : {}),
+    ...(neighbors.length > 0 ? { neighbors } : {}),
     action,
     form,
     prefixes,

@@ -11,6 +11,7 @@ import { DEFAULT_GUARD_POLICY } from '../../src/core/guard.js';
 import { buildServer } from '../../src/http/server.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { DesiredState } from '../../src/runtime/desired-state.js';
+import { LocalApiSource } from '../../src/sources/api.js';
 import { startExabgpReader } from '../../src/exabgp/io/reader.js';
 import { ExabgpWriter } from '../../src/exabgp/io/writer.js';
 import { Ledger, readLedgerSnapshot } from '../../src/ledger/ledger.js';
@@ -54,7 +55,7 @@ async function startStack(): Promise<Stack> {
     },
     onEnd: () => undefined,
   });
-  const desired = new DesiredState(new RouteDirLoader(routesDir), ledger.getApiRoutes(), []);
+  const desired = new DesiredState(new RouteDirLoader(routesDir), new LocalApiSource(ledger), []);
   const reconciler = new Reconciler(
     { logger, clock: systemClock, ledger, writer, desired, instance: null, ledgerTrusted: false },
     {

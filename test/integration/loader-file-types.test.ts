@@ -18,7 +18,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mergeSources, RouteDirLoader } from '../../src/config/load-routes.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { createSilentLogger } from '../../src/runtime/logger.js';
-import { startRouteWatcher, type RouteWatcher } from '../../src/runtime/watcher.js';
+import { startRouteWatcher, type RouteWatcher } from '../../src/sources/files.js';
 
 const doc = (med: number): string =>
   `routes:\n  - prefix: 192.0.2.0/24\n    next-hop: 192.0.2.1\n    med: ${med}\n`;

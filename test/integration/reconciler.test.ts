@@ -7,6 +7,7 @@ import { DEFAULT_GUARD_POLICY } from '../../src/core/guard.js';
 import { routeKey } from '../../src/core/route.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { DesiredState } from '../../src/runtime/desired-state.js';
+import { LocalApiSource } from '../../src/sources/api.js';
 import { startExabgpReader } from '../../src/exabgp/io/reader.js';
 import { ExabgpWriter } from '../../src/exabgp/io/writer.js';
 import { Ledger } from '../../src/ledger/ledger.js';
@@ -85,7 +86,7 @@ function setup(files: Record<string, string> = { 'a.yaml': FILE_A }): Setup {
     });
     const desired = new DesiredState(
       new RouteDirLoader(routes),
-      ledger.getApiRoutes(),
+      new LocalApiSource(ledger),
       opts.lastAppliedReads === undefined
         ? ledger.loadDesiredSources()
         : () => {
@@ -381,5 +382,81 @@ describe('Reconciler with a fake ExaBGP', () => {
     expect(conflict.ok).toBe(false);
     if (!conflict.ok) expect(conflict.diagnostics[0]?.code).toBe('E_CONFLICT');
     expect(ledger.getApiRoutes().map(routeKey)).toEqual([routeKey(api)]);
+  });
+
+  it('withdraws an entry at its ttl, counted from first acceptance across a restart', async () => {
+    const ttl = `routes:
+  - prefix: 10.5.0.0/24
+    next-hop: 192.0.2.1
+    ttl: 1500ms
+`;
+    const { start } = setup({ 'a.yaml': FILE_A, 'ttl.yaml': ttl });
+    const first = start();
+    const accepted = Date.now();
+    await first.reconciler.reconcileNow('start');
+    expect(keys(first.ledger)).toContain('* ipv4 unicast 10.5.0.0/24');
+    expect(first.reconciler.getStatus().expiry).toMatchObject({ expiring: 1, expired: 0 });
+    // A restart 0.6 s later must not restart the clock: it expires 1.5 s after first acceptance.
+    await new Promise((r) => setTimeout(r, 600));
+    await first.reconciler.stop();
+    first.ledger.close();
+    const second = start();
+    await second.reconciler.reconcileNow('restart');
+    expect(second.exabgp.lines).toEqual([]);
+    await vi.waitFor(() => expect(second.exabgp.lines).toEqual(['withdraw route 10.5.0.0/24']), {
+      timeout: 3000,
+      interval: 20,
+    });
+    const late = Date.now() - (accepted + 1500);
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThan(1000);
+    expect(keys(second.ledger)).not.toContain('* ipv4 unicast 10.5.0.0/24');
+    expect(second.reconciler.getStatus().expiry).toMatchObject({ expiring: 0, expired: 1 });
+    expect(second.reconciler.getStatus().expiry?.entries[0]?.when).toMatch(/^expired \d+s ago$/);
+    await second.reconciler.stop();
+  });
+
+  it('never announces an entry whose expires is already past, and withdraws one that passes it', async () => {
+    const soon = new Date(Date.now() + 800).toISOString();
+    const file = `routes:
+  - prefix: 10.6.0.0/24
+    next-hop: 192.0.2.1
+    expires: 2020-01-01T00:00:00Z
+  - prefix: 10.7.0.0/24
+    next-hop: 192.0.2.1
+    expires: ${soon}
+`;
+    const { start } = setup({ 'a.yaml': FILE_A, 'exp.yaml': file });
+    const { exabgp, reconciler } = start();
+    await reconciler.reconcileNow('start');
+    expect(exabgp.lines).not.toContain('announce route 10.6.0.0/24 next-hop 192.0.2.1');
+    expect(exabgp.lines).toContain('announce route 10.7.0.0/24 next-hop 192.0.2.1');
+    await vi.waitFor(() => expect(exabgp.lines).toContain('withdraw route 10.7.0.0/24'), {
+      timeout: 3000,
+      interval: 20,
+    });
+    await reconciler.stop();
+  });
+
+  it('restarts a ttl clock when the ttl changes, not when the same entry is sent again', async () => {
+    const { start, write } = setup({ 'a.yaml': FILE_A });
+    const { ledger, reconciler } = start();
+    const entry = (t: string): string =>
+      `routes:\n  - prefix: 10.8.0.0/24\n    next-hop: 192.0.2.1\n    ttl: ${t}\n`;
+    write('t.yaml', entry('1h'));
+    await reconciler.reconcileNow('ttl 1h');
+    const clock = (t: string): number | undefined =>
+      ledger.syncExpiryClocks(undefined, 0).get(`* ipv4 unicast 10.8.0.0/24\tttl ${t}`);
+    const started = clock('1h');
+    expect(started).toBeDefined();
+    await new Promise((r) => setTimeout(r, 30));
+    write('t.yaml', `${entry('1h')}# touched\n`);
+    await reconciler.reconcileNow('same entry');
+    expect(clock('1h')).toBe(started);
+    write('t.yaml', entry('2h'));
+    await reconciler.reconcileNow('ttl 2h');
+    expect(clock('1h')).toBeUndefined();
+    expect(clock('2h')).toBeGreaterThan(started ?? 0);
+    await reconciler.stop();
   });
 });

@@ -6,6 +6,7 @@ import { RouteDirLoader } from '../../src/config/load-routes.js';
 import { DEFAULT_GUARD_POLICY } from '../../src/core/guard.js';
 import { systemClock } from '../../src/runtime/clock.js';
 import { DesiredState } from '../../src/runtime/desired-state.js';
+import { LocalApiSource } from '../../src/sources/api.js';
 import { startExabgpReader } from '../../src/exabgp/io/reader.js';
 import { ExabgpWriter } from '../../src/exabgp/io/writer.js';
 import { Ledger } from '../../src/ledger/ledger.js';
@@ -146,7 +147,7 @@ function setup(dialect: Dialect = DIALECTS['4.2'], file = FILE) {
     });
     const desired = new DesiredState(
       new RouteDirLoader(routes),
-      ledger.getApiRoutes(),
+      new LocalApiSource(ledger),
       ledger.loadDesiredSources(),
     );
     const reconciler = new Reconciler(

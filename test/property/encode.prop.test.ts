@@ -19,6 +19,8 @@ import { DIALECTS } from '../../src/exabgp/dialect.js';
 
 /** Neighbors bound to our process in the model; the last one never has a specific route. */
 const MODEL_NEIGHBORS = [NEIGHBORS[0], NEIGHBORS[1], '198.51.100.9'];
+/** A model where every neighbor can have routes of its own (every `*` prefix can be kept by all). */
+const KEEPER_NEIGHBORS = [NEIGHBORS[0], NEIGHBORS[1]];
 
 const optionsArb: fc.Arbitrary<EncodeOptions> = fc
   .tuple(
@@ -33,6 +35,8 @@ const optionsArb: fc.Arbitrary<EncodeOptions> = fc
   .map(([o, dialect]) => (dialect === undefined ? o : { ...o, dialect }));
 
 const dialectOf = (o: EncodeOptions): GrammarDialect => o.dialect?.name ?? '4.2';
+
+const neighborsArb = fc.constantFrom(MODEL_NEIGHBORS, KEEPER_NEIGHBORS);
 
 /** 5.0 writes as-path segments one after another; the model compares the canonical 4.2 text. */
 function canonicalValue(value: string, dialect: GrammarDialect): string {
@@ -50,8 +54,8 @@ const pairArb = fc.oneof(
 type Rib = Map<string, Map<string, string>>;
 
 /** A neighbor-specific route overrides the `*` route with the same rib key for that neighbor. */
-function effective(set: RouteSet): Rib {
-  const rib: Rib = new Map(MODEL_NEIGHBORS.map((n) => [n, new Map<string, string>()]));
+function effective(set: RouteSet, neighbors: readonly string[] = MODEL_NEIGHBORS): Rib {
+  const rib: Rib = new Map(neighbors.map((n) => [n, new Map<string, string>()]));
   for (const r of set.values()) {
     if (r.target !== ALL_NEIGHBORS) {
       rib.get(r.target)?.set(ribKey(r), r.value);
@@ -67,7 +71,7 @@ function effective(set: RouteSet): Rib {
 /** Execute one line as ExaBGP 4.2 does: no selector = every neighbor; bulk drops path-information. */
 function execute(rib: Rib, text: string, dialect: GrammarDialect = '4.2'): void {
   const line = assertValidExabgpLine(text, dialect);
-  const targets = line.neighbor === undefined ? [...rib.keys()] : [line.neighbor];
+  const targets = line.neighbors ?? [...rib.keys()];
   for (const prefix of line.prefixes) {
     const key = ribKey({
       target: ALL_NEIGHBORS,
@@ -143,18 +147,53 @@ describe('encodePlan properties', () => {
     },
   );
 
-  test.prop([fc.tuple(layeredSetArb(), layeredSetArb())])(
-    'every key a line touches is settled by a later line',
-    ([desired, announced]) => {
-      const lines = encodePlan(diffRoutes(desired, announced));
-      lines.forEach((line, i) => {
-        for (const key of line.touches ?? []) {
-          const later = lines.slice(i + 1).some((l) => l.routes.some((r) => routeKey(r) === key));
-          expect(later).toBe(true);
-        }
-      });
+  test.prop([fc.tuple(layeredSetArb(), layeredSetArb()), neighborsArb])(
+    'with the neighbor set known, converges, and no entry that keeps its value is ever touched',
+    ([desired, announced], model) => {
+      const options: EncodeOptions = { neighbors: new Set(model) };
+      const rib = effective(announced, model);
+      const before = effective(announced, model);
+      const after = effective(desired, model);
+      // (neighbor, rib key) whose value is the same before and after the plan: no line may change
+      // or remove it, even for a moment (the transient withdraw a `*` line used to cause).
+      const steady: [string, string, string][] = [];
+      for (const [n, routes] of before) {
+        for (const [rk, v] of routes) if (after.get(n)?.get(rk) === v) steady.push([n, rk, v]);
+      }
+      for (const l of encodePlan(diffRoutes(desired, announced), options)) {
+        execute(rib, l.text);
+        for (const [n, rk, v] of steady) expect(rib.get(n)?.get(rk), `${n} ${rk}`).toBe(v);
+      }
+      expect(plain(rib)).toEqual(plain(after));
     },
   );
+
+  test.prop([fc.tuple(layeredSetArb(), layeredSetArb()), neighborsArb])(
+    'with the neighbor set known, committing every line turns the ledger into desired',
+    ([desired, announced], model) => {
+      const ledger = new Map(announced);
+      encodePlan(diffRoutes(desired, announced), { neighbors: new Set(model) }).forEach((l) =>
+        commit(ledger, l),
+      );
+      expect([...ledger].map(([k, r]) => [k, r.value]).sort()).toEqual(
+        [...desired].map(([k, r]) => [k, r.value]).sort(),
+      );
+    },
+  );
+
+  test.prop([
+    fc.tuple(layeredSetArb(), layeredSetArb()),
+    fc.constantFrom(undefined, ...[MODEL_NEIGHBORS, KEEPER_NEIGHBORS]),
+  ])('every key a line touches is settled by a later line', ([desired, announced], model) => {
+    const options: EncodeOptions = model === undefined ? {} : { neighbors: new Set(model) };
+    const lines = encodePlan(diffRoutes(desired, announced), options);
+    lines.forEach((line, i) => {
+      for (const key of line.touches ?? []) {
+        const later = lines.slice(i + 1).some((l) => l.routes.some((r) => routeKey(r) === key));
+        expect(later).toBe(true);
+      }
+    });
+  });
 
   test.prop([fc.tuple(layeredSetArb(), layeredSetArb()), fc.nat(), fc.boolean(), optionsArb])(
     'a crash at any line converges after the restart re-plans with pending keys unknown',

@@ -51,6 +51,16 @@ function exabgpRule(r: ImportRef, area: string): boolean {
   return ['core', 'config', 'exabgp', 'root'].includes(area);
 }
 
+/**
+ * src/sources/ is the desired-state seam (one module per source, one interface): sources load
+ * and signal only. They may use core, config and the ledger (where the api source is stored), and
+ * from runtime only the clock and the logger; never http, cli or ExaBGP I/O.
+ */
+function sourcesRule(r: ImportRef, area: string): boolean {
+  if (area === 'runtime') return /\/runtime\/(clock|logger)\.js$/.test(r.spec);
+  return !['http', 'cli', 'exabgp'].includes(area) && (area !== 'ledger' || r.typeOnly);
+}
+
 const RULES: Record<string, (ref: ImportRef, area: string) => boolean> = {
   core: (_r, area) => area === 'core' || area === 'root',
   config: (_r, area) => !['runtime', 'http', 'cli', 'ledger', 'exabgp'].includes(area),
@@ -58,6 +68,7 @@ const RULES: Record<string, (ref: ImportRef, area: string) => boolean> = {
   ledger: (r, area) =>
     !['runtime', 'http', 'cli'].includes(area) && (area !== 'exabgp' || r.typeOnly),
   runtime: (_r, area) => !['http', 'cli'].includes(area),
+  sources: sourcesRule,
   http: (r, area) => area !== 'cli' && (!['runtime', 'ledger'].includes(area) || r.typeOnly),
   cli: () => true,
 };

@@ -3,6 +3,7 @@
 // owed to the dead process. Nothing here writes a route; every answer before the barrier is dropped.
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
 import { parseVersionAnswer, type ExabgpVersion } from '../dialect.js';
+import { parseNeighborHeading } from '../dialect-show.js';
 import type { AnswerInterceptor, ExabgpWriter } from './writer.js';
 
 /**
@@ -21,6 +22,12 @@ export const VERSION_LINE = 'version';
  */
 export const BARRIER_LINE = 'show neighbor summary';
 const SUMMARY_HEADER = /^Peer\s+AS\s+up\/down\s+state\s*\|/;
+/**
+ * After the barrier (answers aligned again): every configured neighbor, established or not, one
+ * `Neighbor <ip>` block each, on both versions. encodePlan needs them to send a `*` command to
+ * every neighbor but one that keeps a route of its own for the prefix.
+ */
+export const NEIGHBORS_LINE = 'show neighbor extensive';
 
 export type HandshakeOutcome = 'done' | 'timeout' | 'closed' | 'written';
 
@@ -30,6 +37,8 @@ export interface HandshakeResult {
   readonly version?: ExabgpVersion;
   /** Answers dropped before the barrier: a dead predecessor's, the flush's and `version`'s. */
   readonly dropped: number;
+  /** Canonical addresses of ExaBGP's neighbors (NEIGHBORS_LINE), sorted; when it answered. */
+  readonly neighbors?: readonly string[];
 }
 
 /**
@@ -78,9 +87,54 @@ export async function runHandshake(
       finished,
       writer.whenClosed().then(() => 'closed' as const),
     ]);
-    return { outcome, dropped, ...(version === undefined ? {} : { version }) };
+    const found = version === undefined ? {} : { version };
+    if (outcome !== 'done') return { outcome, dropped, ...found };
+    const neighbors = await askNeighbors(writer, clock, timeoutMs);
+    return { outcome, dropped, ...found, ...(neighbors === undefined ? {} : { neighbors }) };
   } catch {
     return { outcome: 'closed', dropped, ...(version === undefined ? {} : { version }) };
+  } finally {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    writer.intercept(undefined);
+  }
+}
+
+/** `show neighbor extensive` → the neighbors' addresses; undefined on error, timeout or close. */
+async function askNeighbors(
+  writer: ExabgpWriter,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<readonly string[] | undefined> {
+  const seen = new Set<string>();
+  // A predecessor killed during its own barrier: its summary and `done` can come now, before ours.
+  let foreign = false;
+  let finish: (ok: boolean) => void = () => undefined;
+  const finished = new Promise<boolean>((resolve) => (finish = resolve));
+  let timer: TimerHandle | undefined;
+  const arm = (): void => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = clock.setTimeout(() => finish(false), timeoutMs);
+  };
+  writer.intercept({
+    onAck: (ok) => {
+      if (!foreign) return finish(ok);
+      foreign = false;
+      arm();
+    },
+    onText: (line) => {
+      arm();
+      if (SUMMARY_HEADER.test(line)) foreign = true;
+      const address = parseNeighborHeading(line);
+      if (address !== undefined) seen.add(address);
+    },
+  });
+  try {
+    arm();
+    await writer.writeControl(NEIGHBORS_LINE);
+    const ok = await Promise.race([finished, writer.whenClosed().then(() => false)]);
+    return ok ? [...seen].sort() : undefined;
+  } catch {
+    return undefined;
   } finally {
     if (timer !== undefined) clock.clearTimeout(timer);
     writer.intercept(undefined);

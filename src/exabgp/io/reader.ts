@@ -14,7 +14,7 @@ export type ExabgpMessage =
       readonly state: NeighborState;
       readonly reason?: string;
     }
-  /** A JSON event we do not act on (update, negotiated, fsm, signal, ...). */
+  /** An event we do not act on: JSON (update, negotiated, fsm, signal, ...) or a text BGP message. */
   | { readonly kind: 'event'; readonly type: string }
   | { readonly kind: 'empty' }
   /** Anything else: `show` output while a show command is in flight, or an unexpected line. */
@@ -31,6 +31,18 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 const SHUTDOWN_TEXT = /^shutdown (\d+) (\d+)$/;
 // `neighbor 127.0.0.2 down - peer reset, ...`; the address token never contains a space.
 const NEIGHBOR_TEXT = /^neighbor (\S+) (connected|up|down)(?: (.*))?$/;
+/**
+ * A BGP message the text encoder reports (`receive { update; }`, `send { packets; }`, ...):
+ * `neighbor IP receive|send update start|announced ...|withdrawn ...|end`, `... keepalive`,
+ * `... open ...`, `... notification ...`, `... route-refresh ...`, `... operational ...`, or a raw
+ * message category number (response/text.py in 4.2.21 and 5.0.13). An event, never output of a
+ * command: taken for output, each would make the writer drop the next `done` as foreign and
+ * shift our acks (a rejected line then committed as accepted).
+ */
+const MESSAGE_TEXT =
+  /^neighbor \S+ (?:receive|send) (update|keepalive|open|notification|route-refresh|operational|\d+)(?: |$)/;
+/** The raw bytes the text encoder appends on a line of their own (`packets` / `parsed` options). */
+const RAW_TEXT = /^ (?:header [0-9A-Fa-f]+(?: body [0-9A-Fa-f]+)?|body [0-9A-Fa-f]+)$/;
 
 /**
  * Classify one line (without its `\n`). Strict on purpose: a peer-controlled `down` reason can
@@ -49,6 +61,9 @@ export function parseExabgpLine(raw: string): ExabgpMessage {
   }
   const neighbor = NEIGHBOR_TEXT.exec(line);
   if (neighbor !== null) return neighborMessage(neighbor[1]!, neighbor[2]!, neighbor[3]);
+  const message = MESSAGE_TEXT.exec(line);
+  if (message !== null) return { kind: 'event', type: message[1]! };
+  if (RAW_TEXT.test(line)) return { kind: 'event', type: 'raw' };
   return { kind: 'text', text: line };
 }
 

@@ -34,7 +34,7 @@ export interface RigPeer {
  * Addresses and ports of a slot; each test file uses its own slot so files never collide:
  * 127.0.<slot>.1/.2 (peer A: BIRD/ExaBGP), 127.0.<slot>.11/.12 (peer B), ports 12000+10*slot (+1).
  * A file's 5.0 half uses its slot + 20 (scenario.ts versionSlot); the table is in test/e2e/README.md.
- * 9-12 are the benchmarks'; 40 and above are kept free for experiments.
+ * 9-11 are the benchmarks' (12 is progress-status); 40 and above are kept free for experiments.
  */
 export function slotPeers(slot: number): [RigPeer, RigPeer] {
   if (!Number.isInteger(slot) || slot < 1 || slot > 250) throw new Error(`bad slot ${slot}`);
@@ -48,6 +48,22 @@ export function slotPeers(slot: number): [RigPeer, RigPeer] {
       port: port + 1,
     },
   ];
+}
+
+/**
+ * More ExaBGP speakers in one slot (the fleet file): speaker `k` (0-2) gets the addresses
+ * 127.0.<slot>.(20k+1/2/11/12) and the ports 12000+10*slot+2k (+1); speaker 0 is slotPeers(slot).
+ */
+export function slotSpeakerPeers(slot: number, k: number): [RigPeer, RigPeer] {
+  if (!Number.isInteger(k) || k < 0 || k > 2) throw new Error(`bad speaker index ${k}`);
+  const [a, b] = slotPeers(slot);
+  const at = (p: RigPeer, d: number): RigPeer => ({
+    ...p,
+    address: p.address.replace(/\.(\d+)$/, (_m, n: string) => `.${Number(n) + 20 * k}`),
+    exabgpAddress: p.exabgpAddress.replace(/\.(\d+)$/, (_m, n: string) => `.${Number(n) + 20 * k}`),
+    port: 12_000 + slot * 10 + 2 * k + d,
+  });
+  return [at(a, 0), at(b, 1)];
 }
 
 export type ProcessSpec =
@@ -67,6 +83,8 @@ export interface RigOptions {
   flow?: boolean;
   /** Wait for both sessions before returning (default true). */
   waitEstablished?: boolean;
+  /** Addresses and ports instead of slotPeers(slot) (several speakers in one slot). */
+  peers?: [RigPeer, RigPeer];
   /** Called with the fresh directories before any daemon starts (e.g. to write routes.d). */
   prepare?: (dirs: { dir: string; routesDir: string; stateDir: string }) => void;
 }
@@ -228,7 +246,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     writeFileSync(paths.args, args.map(shellQuote).join(' '));
   setProcessArgs(options.process.kind === 'reconciler' ? (options.process.args ?? []) : []);
   const wrapper = writeWrapper(dir, options.binaries, options.process);
-  const peers = slotPeers(options.slot);
+  const peers = options.peers ?? slotPeers(options.slot);
   const bird = await startBird({
     dir,
     birdPath: options.binaries.bird,

@@ -314,3 +314,64 @@ describe('encodePlan target layering', () => {
     expect(out.map((l) => l.routes.map(routeKey))).toEqual([[`${N1} ipv4 unicast ${P}`]]);
   });
 });
+
+describe('encodePlan target layering with the neighbor set known', () => {
+  const N2 = '192.0.2.2';
+  const N3 = '2001:db8::3';
+  const all = (med: number): RouteSpec => ({ prefix: P, med });
+  const at = (med: number, target = N1): RouteSpec => ({ prefix: P, target, med });
+  const show = (l: CommandLine): string =>
+    `${l.commit} ${l.text} [${l.routes.map(routeKey).join(',')}]${l.touches === undefined ? '' : ` touches ${l.touches.join(',')}`}`;
+  it.each<{
+    name: string;
+    neighbors: string[];
+    announced: RouteSpec[];
+    desired: RouteSpec[];
+    want: string[];
+  }>([
+    {
+      name: 'all neighbors to one: the withdraw names every other neighbor, no re-assert',
+      neighbors: [N3, N2, N1],
+      announced: [all(1)],
+      desired: [at(1)],
+      want: [
+        `set neighbor ${N1} announce route ${P} next-hop 192.0.2.254 med 1 [${N1} ipv4 unicast ${P}]`,
+        `remove neighbor ${N2} , neighbor ${N3} withdraw route ${P} [* ipv4 unicast ${P}]`,
+      ],
+    },
+    {
+      name: 'an update of the all-neighbors value skips the neighbor that keeps its own',
+      neighbors: [N1, N2],
+      announced: [all(1), at(2)],
+      desired: [all(3), at(2)],
+      want: [
+        `set neighbor ${N2} announce route ${P} next-hop 192.0.2.254 med 3 [* ipv4 unicast ${P}]`,
+      ],
+    },
+    {
+      name: 'every neighbor keeps its own: no all-neighbors line, the ledger change rides on a keeper',
+      neighbors: [N1, N2],
+      announced: [all(1), at(2), at(4, N2)],
+      desired: [at(2), at(4, N2)],
+      want: [
+        `remove neighbor ${N1} announce route ${P} next-hop 192.0.2.254 med 2 [* ipv4 unicast ${P}]`,
+      ],
+    },
+    {
+      name: 'a prefix no neighbor keeps is still one selector-less line',
+      neighbors: [N1, N2],
+      announced: [all(1), { prefix: '10.0.1.0/24' }],
+      desired: [at(1)],
+      want: [
+        `set neighbor ${N1} announce route ${P} next-hop 192.0.2.254 med 1 [${N1} ipv4 unicast ${P}]`,
+        `remove neighbor ${N2} withdraw route ${P} [* ipv4 unicast ${P}]`,
+        `remove withdraw route 10.0.1.0/24 [* ipv4 unicast 10.0.1.0/24]`,
+      ],
+    },
+  ])('$name', ({ neighbors, announced, desired, want }) => {
+    const plan = diffRoutes(routeSet(desired), routeSet(announced));
+    const out = encodePlan(plan, { neighbors: new Set(neighbors) });
+    out.forEach((l) => assertValidExabgpLine(l.text));
+    expect(out.map(show)).toEqual(want);
+  });
+});

@@ -89,7 +89,7 @@ describe('the ExaBGP grammar checker', () => {
         'neighbor 192.0.2.1 announce attributes next-hop 2001:db8::1 label [ 5 ] nlri 2001:db8::/32',
       ),
     ).toEqual({
-      neighbor: '192.0.2.1',
+      neighbors: ['192.0.2.1'],
       action: 'announce',
       form: 'attributes',
       prefixes: ['2001:db8::/32'],
@@ -97,5 +97,16 @@ describe('the ExaBGP grammar checker', () => {
       safi: 'nlri-mpls',
       value: 'next-hop 2001:db8::1 label [ 5 ]',
     });
+  });
+
+  it('reads a neighbor list selector and refuses a malformed one', () => {
+    const line = 'neighbor 192.0.2.2 , neighbor 2001:db8::3 withdraw route 10.0.0.0/24';
+    expect(parseExabgpLine(line)).toMatchObject({ neighbors: ['192.0.2.2', '2001:db8::3'] });
+    expect(parseExabgpLine('neighbor 192.0.2.2 , withdraw route 10.0.0.0/24')).toBe(
+      'a selector list not followed by a neighbor',
+    );
+    expect(
+      parseExabgpLine('neighbor 192.0.2.2 , neighbor 192.0.2.2 withdraw route 10.0.0.0/24'),
+    ).toBe('a neighbor named twice in the selector');
   });
 });

@@ -7,6 +7,7 @@ import { ExabgpWriter } from '../../../src/exabgp/io/writer.js';
 import {
   BARRIER_LINE,
   FLUSH_LINE,
+  NEIGHBORS_LINE,
   runHandshake,
   VERSION_LINE,
 } from '../../../src/exabgp/io/handshake.js';
@@ -42,12 +43,28 @@ function setup(fake: FakeExabgpOptions, ack = true): { exabgp: FakeExabgp; write
 
 const route = 'announce route 10.0.0.0/24 next-hop 192.0.2.1';
 
+/** `show neighbor extensive` as both versions print it (abridged): one block per neighbor. */
+const EXTENSIVE = [
+  'Neighbor 127.0.41.1',
+  '',
+  '    Session                       Local',
+  '   state                           ESTABLISHED',
+  'Neighbor 2001:DB8:0::7',
+  '   state                           IDLE',
+];
+
 /** ExaBGP as measured: the flush is not understood, version answers at once, the barrier queues. */
 function exabgp(stale: readonly string[], version = 'exabgp 4.2.21'): FakeExabgpOptions {
   return {
     answer: (l) => (l === FLUSH_LINE ? 'error' : 'done'),
     output: (l) =>
-      l === VERSION_LINE ? [version] : l === BARRIER_LINE ? [...stale, ...SUMMARY] : [],
+      l === VERSION_LINE
+        ? [version]
+        : l === BARRIER_LINE
+          ? [...stale, ...SUMMARY]
+          : l === NEIGHBORS_LINE
+            ? EXTENSIVE
+            : [],
   };
 }
 
@@ -55,9 +72,40 @@ describe('the start-up handshake', () => {
   it('writes the flush, version and barrier before anything else and learns the version', async () => {
     const { exabgp: fake, writer } = setup(exabgp([], 'exabgp 5.0.13-20261201+-'));
     const result = await runHandshake(writer, systemClock, 500);
-    expect(fake.lines).toEqual([FLUSH_LINE, VERSION_LINE, BARRIER_LINE]);
+    expect(fake.lines).toEqual([FLUSH_LINE, VERSION_LINE, BARRIER_LINE, NEIGHBORS_LINE]);
     expect(result.outcome).toBe('done');
     expect(result.version?.text).toBe('5.0.13-20261201+-');
+    // every configured neighbor, idle or not, canonical and sorted
+    expect(result.neighbors).toEqual(['127.0.41.1', '2001:db8::7']);
+  });
+
+  it('learns no neighbors when show neighbor extensive is refused', async () => {
+    const { writer } = setup({
+      answer: (l) => (l === FLUSH_LINE || l === NEIGHBORS_LINE ? 'error' : 'done'),
+      output: (l) => (l === BARRIER_LINE ? SUMMARY : []),
+    });
+    const result = await runHandshake(writer, systemClock, 500);
+    expect(result.outcome).toBe('done');
+    expect(result.neighbors).toBeUndefined();
+  });
+
+  it("skips a predecessor's barrier output that arrives during the neighbor query", async () => {
+    // Our barrier was taken by a predecessor's summary; ours comes next, then our query's answer.
+    const { writer } = setup({
+      answer: (l) => (l === FLUSH_LINE ? 'error' : 'done'),
+      output: (l) =>
+        l === VERSION_LINE
+          ? ['exabgp 4.2.21']
+          : l === BARRIER_LINE
+            ? [...SUMMARY, 'done', ...SUMMARY]
+            : l === NEIGHBORS_LINE
+              ? EXTENSIVE
+              : [],
+    });
+    const result = await runHandshake(writer, systemClock, 500);
+    expect(result.neighbors).toEqual(['127.0.41.1', '2001:db8::7']);
+    const sent = await writer.write(route);
+    expect(await sent.ack).toBe('done');
   });
 
   it('drops the answers a dead predecessor was owed, so our first line gets its own answer', async () => {
@@ -103,7 +151,7 @@ describe('the start-up handshake', () => {
     const sent = await writer.write(route);
     expect(await sent.ack).toBe('error');
     expect(writer.stats.staleAnswers).toBe(1);
-    expect(fake.lines).toHaveLength(4);
+    expect(fake.lines).toHaveLength(5);
   });
 
   it('times out when nothing answers and writes no route meanwhile', async () => {

@@ -69,6 +69,34 @@ describe('parseExabgpLine', () => {
         text: 'neighbor 127.0.0.2 local-ip 127.0.0.1 local-as 65001 peer-as 65002 router-id 1.1.1.1 family-allowed in-open ipv4 unicast 10.0.1.0/24 next-hop 10.1.1.1',
       },
     ],
+    // text encoder with `receive { update; }` etc. (response/text.py): events, never output
+    [
+      'a received update start (text encoder)',
+      'neighbor 127.0.0.2 receive update start',
+      { kind: 'event', type: 'update' },
+    ],
+    [
+      'a received announce (text encoder)',
+      'neighbor 127.0.0.2 receive update announced 10.0.0.0/24 next-hop 127.0.0.2 origin igp',
+      { kind: 'event', type: 'update' },
+    ],
+    [
+      'a sent keepalive (text encoder)',
+      'neighbor 2001:db8::2 send keepalive',
+      { kind: 'event', type: 'keepalive' },
+    ],
+    [
+      'a received notification (text encoder)',
+      'neighbor 127.0.0.2 receive notification code 6 subcode 2 data ',
+      { kind: 'event', type: 'notification' },
+    ],
+    ['a raw message category', 'neighbor 127.0.0.2 receive 4', { kind: 'event', type: '4' }],
+    ['raw message bytes', ' header FFFF001304 body 0000', { kind: 'event', type: 'raw' }],
+    [
+      'a line that only looks like a message',
+      'neighbor 127.0.0.2 receiver 10.0.0.0/24',
+      { kind: 'text', text: 'neighbor 127.0.0.2 receiver 10.0.0.0/24' },
+    ],
     ['the version answer', 'exabgp 4.2.21', { kind: 'text', text: 'exabgp 4.2.21' }],
     [
       'a shutdown word inside other text',

@@ -191,4 +191,30 @@ describe('ExabgpWriter ack timeout', () => {
     expect(exabgp.lines).toHaveLength(2);
     expect(writer.stats.unmatchedAcks).toBe(1);
   });
+
+  it('keeps acks aligned when the text encoder reports received updates between them', async () => {
+    // `receive { update; }` with `encoder text`: these lines come between our line and its answer.
+    // Taken for a foreign command's output, they made the writer drop our `error` and give the
+    // next line's `done` to this one: a rejected route committed as accepted.
+    const received = [
+      'neighbor 127.0.0.2 receive update start',
+      'neighbor 127.0.0.2 receive update announced 10.9.0.0/24 next-hop 127.0.0.2 origin igp',
+      'neighbor 127.0.0.2 receive update end',
+    ];
+    const exabgp = new FakeExabgp({
+      answer: (_l, i) => (i === 0 ? 'error' : 'done'),
+      output: () => received,
+    });
+    const writer = new ExabgpWriter(exabgp.stdout, OPTIONS, systemClock);
+    startExabgpReader(exabgp.stdin, {
+      onMessage: (m) => {
+        if (m.kind === 'ack') writer.handleAck(m.ok);
+        if (m.kind === 'text') writer.handleText(m.text);
+      },
+      onEnd: () => writer.close('stdin closed'),
+    });
+    const sent = [await writer.write(line(0)), await writer.write(line(1))];
+    expect(await Promise.all(sent.map((s) => s.ack))).toEqual(['error', 'done']);
+    expect(writer.stats.staleAnswers).toBe(0);
+  });
 });

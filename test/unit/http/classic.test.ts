@@ -59,6 +59,39 @@ describe('POST / (classic form endpoint)', () => {
     expect(h.backend.apiRoutes).toEqual([]);
   });
 
+  it('takes a ttl field with an announce (curl --form ttl=15m) and refuses a bad one', async () => {
+    h = makeHarness();
+    const res = await curlForm([
+      ['command', ANNOUNCE],
+      ['ttl', '15m'],
+    ]);
+    expect(res.statusCode).toBe(200);
+    expect(h.backend.apiRoutes.map((r) => r.expiry)).toEqual([{ ttlMs: 900_000, text: 'ttl 15m' }]);
+    // the same route with another ttl is a change of the api source (a new clock)
+    const etag = res.headers.etag;
+    const again = await curlForm([
+      ['command', ANNOUNCE],
+      ['ttl', '1h'],
+    ]);
+    expect(again.headers.etag).not.toBe(etag);
+    expect(h.backend.apiRoutes.map((r) => r.expiry?.text)).toEqual(['ttl 1h']);
+    for (const bad of [
+      ['ttl', 'soon'],
+      ['ttl', '0s'],
+      ['ttl', '99999d'],
+    ] as [string, string][]) {
+      const refused = await curlForm([['command', ANNOUNCE], bad]);
+      expect(refused.statusCode, bad[1]).toBe(400);
+      expect(refused.json().code).toBe('E_COMMAND');
+    }
+    const withdraw = await curlForm([
+      ['command', 'withdraw route 100.10.0.0/24'],
+      ['ttl', '1h'],
+    ]);
+    expect(withdraw.statusCode).toBe(400);
+    expect(h.backend.apiRoutes.map((r) => r.expiry?.text)).toEqual(['ttl 1h']);
+  });
+
   it('treats a withdraw of a route the api source does not hold as a no-op', async () => {
     h = makeHarness();
     const res = await form('withdraw route 100.10.0.0/24');

@@ -312,6 +312,7 @@ describe('OpenAPI document', () => {
       '/healthz',
       '/metrics',
       '/readyz',
+      '/ui/state',
       '/v1/announced',
       '/v1/desired',
       '/v1/plan',

@@ -7,7 +7,8 @@ import type { Diagnostic } from '../../../src/core/diagnostic.js';
 import { hasErrors } from '../../../src/core/diagnostic.js';
 import { routeKey, type Route, type RouteSet } from '../../../src/core/route.js';
 import { mergeSources, type SourceResult } from '../../../src/config/load-routes.js';
-import { apiSourceResult, DesiredState } from '../../../src/runtime/desired-state.js';
+import { DesiredState } from '../../../src/runtime/desired-state.js';
+import { apiSourceResult, LocalApiSource } from '../../../src/sources/api.js';
 import { layeredRouteArb } from '../../helpers/arbitraries.js';
 import { route } from '../../helpers/routes.js';
 
@@ -61,7 +62,7 @@ describe('DesiredState reload', () => {
     'equals a full merge (or keeps the last good state) after every step, and reports every moved key',
     async (api, steps) => {
       const dir = new FakeDir();
-      const state = new DesiredState(dir, api, []);
+      const state = new DesiredState(dir, LocalApiSource.inMemory(api), []);
       let expected: RouteSet | null = null;
       for (const step of steps) {
         const name = FILES[step.file] as string;
@@ -94,7 +95,7 @@ describe('DesiredState reload', () => {
     const a = [route({ prefix: '10.0.0.0/24' }), route({ prefix: '10.0.1.0/24' })];
     dir.set('/r/a.yaml', a);
     dir.set('/r/b.yaml', [route({ prefix: '10.0.2.0/24' })]);
-    const state = new DesiredState(dir, [], []);
+    const state = new DesiredState(dir, LocalApiSource.inMemory(), []);
     await state.reload();
     expect(state.takeTouched()).toBeNull();
     dir.set('/r/a.yaml', [a[0] as Route, route({ prefix: '10.0.1.0/24', med: 5 })]);
@@ -110,7 +111,7 @@ describe('DesiredState reload', () => {
     const shared = route({ prefix: '10.0.0.0/24' });
     dir.set('/r/a.yaml', [route({ prefix: '10.0.1.0/24' })]);
     dir.set('/r/b.yaml', [shared]);
-    const state = new DesiredState(dir, [], []);
+    const state = new DesiredState(dir, LocalApiSource.inMemory(), []);
     await state.reload();
     state.takeTouched();
     dir.set('/r/a.yaml', [route({ prefix: '10.0.1.0/24' }), shared]);

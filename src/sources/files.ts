@@ -1,11 +1,14 @@
-// Watches the routes directory with chokidar and turns bursts of events into one debounced
-// "routes changed" signal. Events carry no meaning beyond that: the reconciler reloads everything.
+// The file source: the routes directory, loaded through the per-file cached loader and watched
+// with chokidar, bursts of events turned into one debounced "routes changed" signal. Events carry
+// no meaning beyond that: the reconciler reloads everything.
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { isRouteFileName } from '../config/load-routes.js';
-import type { Clock, TimerHandle } from './clock.js';
-import { LogField, type Logger } from './logger.js';
+import { isRouteFileName, RouteDirLoader, type SourceResult } from '../config/load-routes.js';
+import type { Clock, TimerHandle } from '../runtime/clock.js';
+import { LogField, type Logger } from '../runtime/logger.js';
+import type { Speaker } from '../config/speakers.js';
+import type { DesiredSource, OnSourceChange, SourceWatch } from './source.js';
 
 export interface RouteWatcherOptions {
   readonly dir: string;
@@ -159,4 +162,40 @@ export function startRouteWatcher(options: RouteWatcherOptions): RouteWatcher {
       await Promise.all([inner.close(), parent.close(), targets.close()]);
     },
   };
+}
+
+export interface FileSourceOptions {
+  readonly debounceMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** This speaker: entries selecting other speakers (`speakers`, `speaker-selector`) are left out. */
+  readonly speaker?: Speaker;
+}
+
+/** The routes directory as a desired-state source: one result per route file. */
+export class FileSource implements DesiredSource {
+  private readonly loader: RouteDirLoader;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: FileSourceOptions,
+  ) {
+    const speaker = options.speaker;
+    this.loader = new RouteDirLoader(dir, speaker === undefined ? {} : { fleet: { speaker } });
+  }
+
+  load(): Promise<{ readonly sources: readonly SourceResult[] }> {
+    return this.loader.load();
+  }
+
+  watch(onChange: OnSourceChange): SourceWatch {
+    const { debounceMs, clock, logger } = this.options;
+    return startRouteWatcher({
+      dir: this.dir,
+      debounceMs,
+      clock,
+      logger,
+      onChange: () => onChange('routes changed'),
+    });
+  }
 }

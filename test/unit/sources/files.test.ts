@@ -4,11 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../../src/runtime/clock.js';
 import { createSilentLogger } from '../../../src/runtime/logger.js';
-import {
-  isIgnoredName,
-  startRouteWatcher,
-  type RouteWatcher,
-} from '../../../src/runtime/watcher.js';
+import { isIgnoredName, startRouteWatcher, type RouteWatcher } from '../../../src/sources/files.js';
 
 describe('isIgnoredName', () => {
   it.each([

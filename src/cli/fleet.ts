@@ -1,0 +1,263 @@
+// The fleet: wiring of `run --etcd-endpoints` (the api source in etcd, this speaker's status
+// published under a lease) and the `fleet status` command, which shows every speaker and whether
+// it converged to the current desired revision.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Etcd3 } from 'etcd3';
+import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { ReconcilerStatus } from '../runtime/handle.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ApiRouteStore } from '../sources/api.js';
+import { EtcdApiSource } from '../sources/etcd.js';
+import {
+  readConfirm,
+  readFleet,
+  StatusPublisher,
+  writeConfirm,
+  type FleetView,
+  type SpeakerRecord,
+} from '../sources/etcd-fleet.js';
+import {
+  buildFleetSettings,
+  FLEET_OPTIONS,
+  openEtcd,
+  type FleetSettings,
+  type SpeakerIdentity,
+} from '../sources/fleet-settings.js';
+import type { SourceResult } from '../config/load-routes.js';
+import { errorText, type CliIo } from './io.js';
+
+export interface FleetParts {
+  readonly api: EtcdApiSource;
+  /**
+   * Starts publishing this speaker's status (every `intervalMs`, when it changed), and applying a
+   * guarded plan once the fleet confirmed the revision it holds (`confirm(hash)`).
+   */
+  startPublishing(read: () => SpeakerSnapshot, confirm: (hash: string) => void): void;
+  view(): Promise<FleetView>;
+  /** Confirm, for the whole fleet, the guarded plans of api source revision `revision`. */
+  confirm(revision: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What the speaker record is made of. */
+export interface SpeakerSnapshot {
+  readonly status: ReconcilerStatus;
+  /** The api result of the last converged reconcile (by identity). */
+  readonly convergedApi: SourceResult | undefined;
+}
+
+/** The etcd side of `run`; null without --etcd-endpoints. */
+export function startFleet(
+  settings: FleetSettings,
+  deps: { readonly store: ApiRouteStore; readonly clock: Clock; readonly logger: Logger },
+  intervalMs = 500,
+): FleetParts | null {
+  const etcd = settings.etcd;
+  if (etcd === null) return null;
+  const client: Etcd3 = openEtcd(etcd);
+  const api = new EtcdApiSource({
+    client,
+    prefix: etcd.prefix,
+    speaker: settings.speaker.name,
+    store: deps.store,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+  const publisher = new StatusPublisher(client, etcd.prefix, settings.speaker.name, deps.logger);
+  let timer: TimerHandle | undefined;
+  let applied: number | null = null;
+  let closed = false;
+  let confirmed = '';
+  /** A plan blocked by the guard at the revision the fleet confirmed: apply it (once per hash). */
+  const checkConfirm = async (snap: SpeakerSnapshot, confirm: (hash: string) => void) => {
+    const blocked = snap.status.guardBlocked;
+    const revision = api.health.revision;
+    if (blocked === null || revision === null || confirmed === blocked.hash) return;
+    const ok = await readConfirm(client, etcd.prefix).catch(() => null);
+    if (ok !== revision) return;
+    confirmed = blocked.hash;
+    deps.logger.warn(
+      { revision, plan_hash: blocked.hash },
+      'guarded plan confirmed for the fleet: applying it',
+    );
+    confirm(blocked.hash);
+  };
+  const tick = (read: () => SpeakerSnapshot, confirm: (hash: string) => void): void => {
+    if (closed) return;
+    const snap = read();
+    if (snap.convergedApi !== undefined && snap.convergedApi === api.result)
+      applied = api.health.revision;
+    const record = speakerRecord(settings.speaker, snap.status, api, applied, deps.clock.now());
+    void Promise.all([publisher.publish(record), checkConfirm(snap, confirm)]).finally(() => {
+      if (!closed) timer = deps.clock.setTimeout(() => tick(read, confirm), intervalMs);
+    });
+  };
+  return {
+    api,
+    startPublishing: (read, confirm) => tick(read, confirm),
+    view: () => readFleet(client, etcd.prefix),
+    confirm: (revision) =>
+      writeConfirm(client, etcd.prefix, revision, settings.speaker.name, deps.clock.now()),
+    close: async () => {
+      closed = true;
+      if (timer !== undefined) deps.clock.clearTimeout(timer);
+      await publisher.close();
+      client.close();
+    },
+  };
+}
+
+function speakerRecord(
+  speaker: SpeakerIdentity,
+  status: ReconcilerStatus,
+  api: EtcdApiSource,
+  applied: number | null,
+  now: number,
+): SpeakerRecord {
+  const last = status.lastReconcile;
+  const guard = status.guardBlocked;
+  return {
+    format: 1,
+    name: speaker.name,
+    labels: speaker.labels,
+    exabgp: {
+      version: status.exabgp?.version ?? null,
+      dialect: status.exabgp?.dialect ?? null,
+      instance: status.instance,
+    },
+    desiredRevision: applied,
+    heldRevision: api.health.revision,
+    desiredCount: status.desiredCount,
+    announcedCount: status.announcedCount,
+    pendingCount: status.pendingCount,
+    lastReconcile:
+      last === null ? null : { outcome: last.outcome, at: last.startedAt + last.durationMs },
+    diagnostics: status.diagnostics.filter((d) => d.severity === 'error').length,
+    guard:
+      guard === null
+        ? { blocked: false }
+        : { blocked: true, reason: guard.reason, hash: guard.hash },
+    etcdConnected: api.health.connected,
+    updatedAt: now,
+  };
+}
+
+export const FLEET_USAGE = `usage: exabgp-reconciler fleet status --etcd-endpoints URL[,URL...] [options]
+       exabgp-reconciler fleet confirm --revision N --etcd-endpoints URL[,URL...] [options]
+
+status: every speaker publishing under the prefix, and whether it converged to the api source's
+current revision in etcd. Exit 0 when every speaker converged, 2 when one has not (or none is
+up), 1 on error.
+confirm: one confirmation for the whole fleet: every speaker applies the plan its mass-withdraw
+guard blocked, if it holds api source revision N.
+
+options:
+  --etcd-endpoints URL,...   etcd client URLs (EXABGP_RECONCILER_ETCD_ENDPOINTS)
+  --etcd-prefix PREFIX       key prefix                                   [/exabgp-reconciler]
+  --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE   TLS
+  --etcd-user USER, --etcd-password-file FILE          authentication
+  --json                     the fleet view as JSON (as GET /v1/fleet)
+  --revision N               (confirm) the api source revision to confirm
+  -h, --help
+`;
+
+/** `fleet status`. */
+export async function fleetCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  let settings: FleetSettings;
+  let json = false;
+  let revision: number | undefined;
+  try {
+    const [sub, ...rest] = argv;
+    if (sub === '--help' || sub === '-h') {
+      io.stdout.write(FLEET_USAGE);
+      return 0;
+    }
+    if (sub !== 'status' && sub !== 'confirm')
+      throw new Error(`unknown fleet command "${sub ?? ''}"\n\n${FLEET_USAGE}`);
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        ...FLEET_OPTIONS,
+        json: { type: 'boolean' },
+        revision: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help === true) {
+      io.stdout.write(FLEET_USAGE);
+      return 0;
+    }
+    json = values.json === true;
+    if (sub === 'confirm') {
+      if (!/^[1-9][0-9]*$/.test(values.revision ?? ''))
+        throw new Error('fleet confirm needs --revision N (the api source revision)');
+      revision = Number(values.revision);
+    }
+    settings = buildFleetSettings(values, io.env, hostname());
+    if (settings.etcd === null) throw new Error('--etcd-endpoints is required');
+  } catch (err) {
+    io.stderr.write(`exabgp-reconciler fleet: ${errorText(err)}\n`);
+    return 1;
+  }
+  const client = openEtcd(settings.etcd);
+  try {
+    if (revision !== undefined) {
+      const by = `fleet-cli@${hostname()}`;
+      await withTimeout(writeConfirm(client, settings.etcd.prefix, revision, by, Date.now()), 5000);
+      io.stdout.write(`confirmed revision ${revision} for the fleet\n`);
+      return 0;
+    }
+    const view = await withTimeout(readFleet(client, settings.etcd.prefix), 5000);
+    io.stdout.write(json ? `${JSON.stringify(view, null, 2)}\n` : renderFleet(view));
+    return view.converged && view.speakers.length > 0 ? 0 : 2;
+  } catch (err) {
+    io.stderr.write(`exabgp-reconciler fleet: etcd: ${errorText(err)}\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+/** One line per speaker, then the verdict. */
+export function renderFleet(view: FleetView): string {
+  const lines = [`desired revision ${view.revision}`];
+  const rows = view.speakers.map(({ record: r, converged }) => [
+    r.name,
+    converged ? 'converged' : 'not converged',
+    `applied ${r.desiredRevision ?? '-'}`,
+    `announced ${r.announcedCount}`,
+    `pending ${r.pendingCount}`,
+    r.guard.blocked ? 'guard blocked' : '',
+    r.etcdConnected ? '' : 'etcd unreachable (fail static)',
+    Object.entries(r.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  ]);
+  // Columns that are empty on every row (no guard blocked, etcd reached) are left out.
+  const used = (i: number): boolean => rows.some((row) => (row[i] ?? '') !== '');
+  const cols = (rows[0] ?? []).map((_, i) => i).filter(used);
+  const widths = cols.map((i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  for (const row of rows)
+    lines.push(
+      cols
+        .map((i, k) => (row[i] ?? '').padEnd(widths[k] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
+  const behind = view.speakers.filter((s) => !s.converged).map((s) => s.record.name);
+  if (view.speakers.length === 0) lines.push('no speaker is publishing its status');
+  else if (behind.length === 0) lines.push(`all ${view.speakers.length} speakers converged`);
+  else lines.push(`not converged: ${behind.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
