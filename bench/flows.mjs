@@ -67,9 +67,13 @@ try {
   });
   results.cli_plan_ms = ms(t0);
   t0 = performance.now();
-  execFileSync('node', [join(root, 'dist/main.js'), 'plan', '--routes', routes, '--format', 'json'], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
+  execFileSync(
+    'node',
+    [join(root, 'dist/main.js'), 'plan', '--routes', routes, '--format', 'json'],
+    {
+      stdio: ['ignore', 'ignore', 'ignore'],
+    },
+  );
   results.cli_plan_json_ms = ms(t0);
 
   if (withExabgp) {
@@ -111,18 +115,27 @@ process.stdin.on('end', () => process.exit(0));
       join(d, 'exabgp.env'),
       "[exabgp.api]\nack = true\ncli = false\n[exabgp.daemon]\nuser = 'root'\ndaemonize = false\ndrop = false\n[exabgp.tcp]\nbind = ''\n[exabgp.log]\ndestination = 'stdout'\nlevel = WARNING\n[exabgp.reactor]\nspeed = 0.1\n",
     );
-    procs.push(spawn('bird', ['-f', '-c', join(d, 'bird.conf'), '-s', join(d, 'bird.ctl')], { stdio: 'ignore' }));
+    procs.push(
+      spawn('bird', ['-f', '-c', join(d, 'bird.conf'), '-s', join(d, 'bird.ctl')], {
+        stdio: 'ignore',
+      }),
+    );
     await new Promise((r) => setTimeout(r, 500));
     const env = join(d, 'exabgp.env');
     const exa =
       version === '4.2'
         ? spawn('exabgp', ['--env', env, join(d, 'exabgp.conf')], { stdio: 'ignore' })
-        : spawn('/opt/exabgp-5.0.13/bin/exabgp', ['--env-file', env, 'server', join(d, 'exabgp.conf')], {
-            stdio: 'ignore',
-            env: { ...process.env, EXABGP_ENVFILE: env },
-          });
+        : spawn(
+            '/opt/exabgp-5.0.13/bin/exabgp',
+            ['--env-file', env, 'server', join(d, 'exabgp.conf')],
+            {
+              stdio: 'ignore',
+              env: { ...process.env, EXABGP_ENVFILE: env },
+            },
+          );
     procs.push(exa);
-    const birdc = (...w) => execFileSync('birdc', ['-s', join(d, 'bird.ctl'), ...w], { encoding: 'utf8' });
+    const birdc = (...w) =>
+      execFileSync('birdc', ['-s', join(d, 'bird.ctl'), ...w], { encoding: 'utf8' });
     const deadline = Date.now() + 300_000;
     let start;
     let acked;
@@ -140,7 +153,9 @@ process.stdin.on('end', () => process.exit(0));
       } catch {
         /* not yet */
       }
-      const n = /(\d+) of \d+ routes for \d+ networks in table ft4/.exec(birdc('show', 'route', 'table', 'ft4', 'count'));
+      const n = /(\d+) of \d+ routes for \d+ networks in table ft4/.exec(
+        birdc('show', 'route', 'table', 'ft4', 'count'),
+      );
       if (n !== null && Number(n[1]) >= lines.length) {
         held = Date.now();
         break;

@@ -7,6 +7,7 @@ import { diffRoutes } from '../core/diff.js';
 import { isEmptyPlan } from '../core/plan.js';
 import { DEFAULT_GUARD_POLICY, evaluateGuard, parseGuardLimit } from '../core/guard.js';
 import type { GuardPolicy } from '../core/guard.js';
+import { withBroadFlow } from '../config/settings.js';
 import { encodePlanText } from '../exabgp/encode.js';
 import { DEFAULT_DIALECT, DIALECTS, parseDialectOption, type Dialect } from '../exabgp/dialect.js';
 import {
@@ -45,13 +46,15 @@ options:
   --max-withdraw N|P%    mass-withdraw guard: trip above N routes or P% of the announced routes
                          (default: trips when every announced route, or more than 50% of more
                          than 10 announced routes, would be withdrawn)
+  --broad-flow V4,V6     broad-flow guard: a discard or rate-limit of a destination this wide or
+                         wider (no source, no port) trips it (default: 8,32)
   --inventory FILE       fleet view: one plan per speaker of FILE (speakers: [{name, labels}]),
                          each from the entries that select it; with --from-dir, --from-git or none
   --no-color             never colour the text output (colour is used only on a TTY without NO_COLOR)
   -h, --help             show this help
 
 exit status: 0 success (no changes, or changes without --detailed-exitcode), 1 invalid input or
-failure, 2 changes (with --detailed-exitcode), 3 the plan trips the mass-withdraw guard
+failure, 2 changes (with --detailed-exitcode), 3 the plan trips the mass-withdraw or broad-flow guard
 `;
 
 const OPTIONS = {
@@ -65,6 +68,7 @@ const OPTIONS = {
   'exabgp-version': { type: 'string', default: DEFAULT_DIALECT },
   'detailed-exitcode': { type: 'boolean', default: false },
   'max-withdraw': { type: 'string' },
+  'broad-flow': { type: 'string' },
   'no-color': { type: 'boolean', default: false },
   inventory: { type: 'string' },
 } as const;
@@ -141,6 +145,12 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
       if (!isReconcilerError(err)) throw err;
       return usageError('plan', err.message, USAGE, io);
     }
+  }
+  try {
+    policy = withBroadFlow(policy, values['broad-flow']);
+  } catch (err) {
+    if (!isReconcilerError(err)) throw err;
+    return usageError('plan', err.message, USAGE, io);
   }
   const dir = values.routes ?? io.env['EXABGP_RECONCILER_ROUTES'] ?? 'routes.d';
   if (values.inventory !== undefined) {

@@ -54,6 +54,7 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --resync-interval DUR    periodic full reconcile, 0 = off                 [5m]
   --max-withdraw N|P%      mass-withdraw guard limit (default: every route,
                            or more than 50% when more than 10 are announced)
+  --broad-flow V4,V6       broad-flow guard: discard/rate-limit this wide   [8,32]
   --confirm-withdraw       apply the first guarded plan anyway (once)
   --withdraw-on-exit       on SIGTERM/SIGINT withdraw every announced route first
   --exit-timeout DUR       bound on the exit sequence                       [5s]
@@ -95,6 +96,7 @@ const OPTIONS = {
   'debounce-ms': { type: 'string' },
   'resync-interval': { type: 'string' },
   'max-withdraw': { type: 'string' },
+  'broad-flow': { type: 'string' },
   'confirm-withdraw': { type: 'boolean' },
   'withdraw-on-exit': { type: 'boolean' },
   'exit-timeout': { type: 'string' },

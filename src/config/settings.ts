@@ -2,6 +2,7 @@
 // The only place that interprets the environment; callers pass the result down explicitly.
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_GUARD_POLICY, parseGuardLimit, type GuardPolicy } from '../core/guard.js';
+import { parseBroadFlowPolicy } from '../core/flow.js';
 import { ReconcilerError } from '../errors.js';
 
 export type AckSetting = 'on' | 'off' | 'auto';
@@ -118,7 +119,10 @@ export function buildRunSettings(
     maxInFlightLines: parseCount(str('max-inflight') ?? '64', 'max-inflight', 1),
     debounceMs: parseCount(str('debounce-ms') ?? '100', 'debounce-ms', 0),
     resyncIntervalMs: parseDuration(str('resync-interval') ?? '5m', 'resync-interval'),
-    guard: maxWithdraw === undefined ? DEFAULT_GUARD_POLICY : parseGuardLimit(maxWithdraw),
+    guard: withBroadFlow(
+      maxWithdraw === undefined ? DEFAULT_GUARD_POLICY : parseGuardLimit(maxWithdraw),
+      str('broad-flow'),
+    ),
     confirmWithdraw: bool('confirm-withdraw'),
     withdrawOnExit: bool('withdraw-on-exit'),
     exitTimeoutMs: parseDuration(str('exit-timeout') ?? '5s', 'exit-timeout'),
@@ -146,4 +150,16 @@ export function buildRunSettings(
     verifyIntervalMs,
   };
   return Object.freeze(settings);
+}
+
+/** The guard policy with `--broad-flow V4,V6` (FlowSpec broad-rule limits), if given. */
+export function withBroadFlow(policy: GuardPolicy, text: string | undefined): GuardPolicy {
+  if (text === undefined) return policy;
+  const broadFlow = parseBroadFlowPolicy(text);
+  if (broadFlow === undefined)
+    throw new ReconcilerError(
+      'E_USAGE',
+      `invalid --broad-flow "${text}": expected two prefix lengths, ipv4 then ipv6, such as 8,32`,
+    );
+  return { ...policy, broadFlow };
 }

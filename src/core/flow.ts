@@ -27,7 +27,7 @@ export type FlowComponentName = (typeof FLOW_COMPONENTS)[number][0];
 /**
  * One match component. `terms` are ORed; each is ExaBGP operator text (`=53`, `>=8000&<=8080`,
  * `=syn+ack`), or the canonical prefix for destination/source (`203.0.113.10/32`,
- * `2001:db8::/64/8` with an IPv6 offset).
+ * never with an IPv6 offset: config/flow-match.ts refuses a non-zero one).
  */
 export interface FlowComponent {
   readonly name: FlowComponentName;
@@ -116,6 +116,19 @@ export interface BroadFlowPolicy {
 }
 
 export const DEFAULT_BROAD_FLOW_POLICY: BroadFlowPolicy = Object.freeze({ ipv4: 8, ipv6: 32 });
+
+/**
+ * Parse `--broad-flow V4,V6` (`8,32`, `/16,/48`): the IPv4 and IPv6 prefix lengths at or under
+ * which a discard or rate-limit without source or port needs confirmation; undefined if invalid.
+ * @example parseBroadFlowPolicy('16,48') // { ipv4: 16, ipv6: 48 }
+ */
+export function parseBroadFlowPolicy(text: string): BroadFlowPolicy | undefined {
+  const m = /^\/?(\d{1,2}),\/?(\d{1,3})$/.exec(text.trim());
+  if (m === null) return undefined;
+  const ipv4 = Number(m[1]);
+  const ipv6 = Number(m[2]);
+  return ipv4 <= 32 && ipv6 <= 128 ? { ipv4, ipv6 } : undefined;
+}
 
 /**
  * Why a rule is a self-inflicted outage, or undefined: it discards or rate-limits traffic to a

@@ -20,6 +20,7 @@ import {
 } from './command.js';
 import { DEFAULT_DIALECT, DIALECTS, type Dialect } from './dialect.js';
 import { isShownAlike, readShownExtendedCommunity, type NeighborSession } from './dialect-show.js';
+import { readDumpFlow } from './flow-dump.js';
 
 export interface DumpOptions {
   /**
@@ -109,6 +110,11 @@ function parseDumpLine(
   const safi = tokens[i + 1]?.text ?? '';
   if (afi !== 'ipv4' && afi !== 'ipv6')
     throw new CommandError('expected an address family (ipv4 or ipv6)', tokens[i]?.at ?? 0);
+  if (safi === 'flow' || safi === 'flow-vpn') {
+    const flow = readDumpFlow(neighbor, afi, line.slice(tokens[i + 2]?.at ?? line.length));
+    if (typeof flow === 'string') return `${afi} ${safi}: ${flow}; line skipped`;
+    return { neighbor, session, route: flow };
+  }
   if (!SAFIS.has(safi))
     return `${afi} ${safi} routes are not managed by the reconciler; line skipped`;
   const prefix = tokens[i + 2];

@@ -1,9 +1,9 @@
 // JSON views the API serves: plans (the `plan --format json` document plus its hash), status, and
 // desired routes with their sources. Pure functions of backend values.
-import { routeToEntry } from '../core/document.js';
-import type { RouteEntryDocument } from '../core/document.js';
+import { routesToDocument, routeToEntry } from '../core/document.js';
+import type { FlowEntryDocument, RouteEntryDocument } from '../core/document.js';
 import { compareRoutes } from '../core/route.js';
-import type { RouteSet } from '../core/route.js';
+import type { Route, RouteSet } from '../core/route.js';
 import { renderPlanJson } from '../core/render.js';
 import type { PlanView, ProgressStatus, ReconcileRecord } from '../runtime/handle.js';
 import type { ReconcilerStatus, VerifyStatus } from '../runtime/handle.js';
@@ -126,15 +126,25 @@ export interface SourcedEntry extends RouteEntryDocument {
   readonly source: { readonly file: string; readonly line: number; readonly col: number };
 }
 
-/** GET /v1/desired without ?source: one entry per route, each with where it was declared. */
-export function renderDesiredWithSources(desired: RouteSet): { routes: SourcedEntry[] } {
-  const routes = [...desired.values()].sort(compareRoutes).map((r) => ({
-    ...routeToEntry(r),
-    source: {
-      file: r.source?.source ?? 'unknown',
-      line: r.source?.line ?? 0,
-      col: r.source?.col ?? 0,
-    },
-  }));
-  return { routes };
+/** GET /v1/desired without ?source: one entry per route (and per flow), each with where it was declared. */
+export function renderDesiredWithSources(desired: RouteSet): {
+  routes: SourcedEntry[];
+  flows?: (FlowEntryDocument & Pick<SourcedEntry, 'source'>)[];
+} {
+  const sorted = [...desired.values()].sort(compareRoutes);
+  const sourceOf = (r: Route): SourcedEntry['source'] => ({
+    file: r.source?.source ?? 'unknown',
+    line: r.source?.line ?? 0,
+    col: r.source?.col ?? 0,
+  });
+  const routes = sorted
+    .filter((r) => r.flow === undefined)
+    .map((r) => ({ ...routeToEntry(r), source: sourceOf(r) }));
+  const flows = sorted
+    .filter((r) => r.flow !== undefined)
+    .map((r) => ({
+      ...(routesToDocument([r]).flows?.[0] ?? { match: {}, then: {} }),
+      source: sourceOf(r),
+    }));
+  return flows.length === 0 ? { routes } : { routes, flows };
 }

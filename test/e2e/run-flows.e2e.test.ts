@@ -7,7 +7,12 @@ import { expect, it } from 'vitest';
 import { baseRunArgs } from './harness/binaries.js';
 import type { Rig } from './harness/rig.js';
 import { isAlive, signalPid, waitFor } from './harness/processes.js';
-import { removeRouteFile, writeFileAtomic, writeRouteFile, type E2eRoute } from './harness/routes.js';
+import {
+  removeRouteFile,
+  writeFileAtomic,
+  writeRouteFile,
+  type E2eRoute,
+} from './harness/routes.js';
 import {
   countersSince,
   describeVersions,
@@ -88,7 +93,11 @@ function expectedFlows(rules: readonly Rule[], protocol: string): string[] {
   return rules
     .filter((r) => r.peers === undefined || r.peers.includes(protocol))
     .map((r) =>
-      [r.bird.rule, ...[...r.bird.ext].sort(), ...(r.bird.communities ?? []).map((c) => `community ${c}`)].join(' | '),
+      [
+        r.bird.rule,
+        ...[...r.bird.ext].sort(),
+        ...(r.bird.communities ?? []).map((c) => `community ${c}`),
+      ].join(' | '),
     )
     .sort();
 }
@@ -96,7 +105,9 @@ function expectedFlows(rules: readonly Rule[], protocol: string): string[] {
 async function actualFlows(rig: Rig, protocol: string): Promise<string[]> {
   const flows = await rig.bird.flows(protocol);
   return flows
-    .map((f) => [f.rule, ...f.extCommunities, ...f.communities.map((c) => `community ${c}`)].join(' | '))
+    .map((f) =>
+      [f.rule, ...f.extCommunities, ...f.communities.map((c) => `community ${c}`)].join(' | '),
+    )
     .sort();
 }
 
@@ -138,7 +149,10 @@ describeVersions(
       process: { kind: 'reconciler', wrapper: 'exec', args: baseRunArgs() },
       prepare: ({ routesDir }) => {
         writeRouteFile(routesDir, 'unicast.yaml', UNICAST);
-        writeFileAtomic(join(routesDir, 'flows.yaml'), flowFile([dns(9600), SSH6, REDIRECT_A(peerA)]));
+        writeFileAtomic(
+          join(routesDir, 'flows.yaml'),
+          flowFile([dns(9600), SSH6, REDIRECT_A(peerA)]),
+        );
       },
     });
     const sessions = useSessionGuard(rig);
@@ -210,7 +224,10 @@ describeVersions(
       );
       rig().hold(true);
       expect(signalPid(pid, 'SIGKILL', rig().dir)).toBe(true);
-      await waitFor(() => !isAlive(pid), { timeoutMs: 5_000, what: 'the killed process to be gone' });
+      await waitFor(() => !isAlive(pid), {
+        timeoutMs: 5_000,
+        what: 'the killed process to be gone',
+      });
       // while it is down: drop every third rule, among them rules already at the peer and in flight
       write([...base, ...bulk(1500, (i) => i % 3 === 0)]);
       process.stderr.write(`flows: kill -9 after ${seen} of 1500 rules at ${a.protocol}\n`);

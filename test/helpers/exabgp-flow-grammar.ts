@@ -94,12 +94,13 @@ function isCondition(token: string, c: Component): boolean {
   });
 }
 
-/** `addr/len` (IPv6: `/len/offset`), host bits zero; returns its family. */
+/** `addr/len`; returns its family. */
 function prefixAfi(t: string): 'ipv4' | 'ipv6' | undefined {
   const parts = t.split('/');
   const [addr = '', len = ''] = parts;
   if (isIPv4(addr) && parts.length === 2 && Number(len) <= 32) return 'ipv4';
-  if (isIPv6(addr) && parts.length <= 3 && Number(len) <= 128) return 'ipv6';
+  // an offset (`/len/offset`, non-zero) makes BIRD reset the session: never emitted
+  if (isIPv6(addr) && parts.length === 2 && Number(len) <= 128) return 'ipv6';
   return undefined;
 }
 

@@ -85,7 +85,8 @@ describe('RouteDirLoader', () => {
   it('loads the bundled routes.d without errors', async () => {
     const r = await loadRouteDir('routes.d');
     expect(r.ok).toBe(true);
-    expect(r.ok && r.value.size).toBe(12);
+    // 12 routes and the 3 FlowSpec rules of routes.d/flows.yaml
+    expect(r.ok && r.value.size).toBe(15);
   });
 });
 

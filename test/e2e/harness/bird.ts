@@ -386,7 +386,9 @@ export function parseBirdFlows(protocol: string, text: string): PeerFlow[] {
     if (attr[1] === 'BGP.ext_community')
       current.extCommunities = [...(attr[2] ?? '').matchAll(/\([^)]*\)/g)].map((m) => m[0]).sort();
     if (attr[1] === 'BGP.community')
-      current.communities = parseTuples(attr[2] ?? '').map((t) => t.join(':')).sort();
+      current.communities = parseTuples(attr[2] ?? '')
+        .map((t) => t.join(':'))
+        .sort();
     if (attr[1] === 'BGP.next_hop') current.nextHop = (attr[2] ?? '').trim().split(/\s+/)[0] ?? '';
   }
   return flows;

@@ -1,6 +1,6 @@
 // FlowSpec entries: canonical match and action texts, and every validation rule with its position.
 import { describe, expect, it } from 'vitest';
-import { parseRouteDocument } from '../../../src/config/load-routes.js';
+import { mergeSources, parseRouteDocument } from '../../../src/config/load-routes.js';
 import { canonicalTerms } from '../../../src/config/flow-match.js';
 import { canonicalFlow, type FlowIssue } from '../../../src/config/flow-rule.js';
 import { flowRuleFromTexts, flowTokens, readFlowWords } from '../../../src/config/flow-text.js';
@@ -42,12 +42,6 @@ describe('canonicalTerms', () => {
     ],
     ['hex flags read as names', 'tcp-flags', '0x12', ['syn+ack']],
     ['fragment negation', 'fragment', '!is-fragment', ['!is-fragment']],
-    [
-      'an IPv6 prefix keeps a non-zero offset',
-      'destination',
-      '2001:db8::/64/8',
-      ['2001:db8::/64/8'],
-    ],
     ['a zero offset is dropped', 'source', '2001:db8::/64/0', ['2001:db8::/64']],
     ['a bare address is a host prefix', 'destination', '192.0.2.1', ['192.0.2.1/32']],
   ])('%s', (_name, component, value, expected) => {
@@ -70,6 +64,12 @@ describe('canonicalTerms', () => {
     ],
     ['host bits', 'destination', '10.0.0.1/8', /host bits set, did you mean 10\.0\.0\.0\/8/],
     ['an offset on ipv4', 'destination', '10.0.0.0/8/4', /offset is ipv6 only/],
+    [
+      'a non-zero ipv6 offset (it resets the session)',
+      'destination',
+      '2001:db8::/64/8',
+      /non-zero ipv6 offset is refused/,
+    ],
   ])('refuses %s', (_name, component, value, message) => {
     const r = canonicalTerms(component, value);
     expect(r).not.toBeInstanceOf(Array);
@@ -198,6 +198,26 @@ describe('flows in route documents', () => {
     expect(r.diagnostics[0]).toMatchObject({ code: 'E_SCHEMA', line: 2, col: 14 });
   });
 
+  it('reports the same rule with other actions in two files as a conflict naming both', () => {
+    const a = parseRouteDocument(
+      'a.yaml',
+      'flows:\n  - match: { destination: 192.0.2.1/32 }\n    then: { discard: true }\n',
+    );
+    const b = parseRouteDocument(
+      'b.yaml',
+      'flows:\n  - match: { destination: 192.0.2.1 }\n    then: { rate-limit: 9600 }\n',
+    );
+    const merged = mergeSources([a, b]);
+    expect(merged.ok).toBe(false);
+    const diagnostics = merged.ok ? [] : merged.diagnostics;
+    expect(diagnostics.map((d) => `${d.file}:${d.line} ${d.code}`)).toEqual([
+      'b.yaml:2 E_CONFLICT',
+    ]);
+    expect(diagnostics[0]?.message).toMatch(
+      /conflicts with a\.yaml:2 \(discard here: rate-limit 9600\)/,
+    );
+  });
+
   it('reports two spellings of one rule as a duplicate, naming the first', () => {
     const r = flows(
       'flows:\n  - match: { destination: 192.0.2.1/32, destination-port: [53, 54] }\n    then: { discard: true }\n  - match: { destination-port: "53-54", destination: 192.0.2.1 }\n    then: { rate-limit: 0 }\n',
@@ -211,7 +231,7 @@ describe('flows in route documents', () => {
 describe('flow text', () => {
   it('reads the canonical texts back to the same rule', () => {
     const { rule, afi } = canonicalFlow(
-      { destination: '2001:db8::/64/8', 'next-header': 'tcp', 'tcp-flags': ['syn', '=syn+ack'] },
+      { destination: '2001:db8::/64/0', 'next-header': 'tcp', 'tcp-flags': ['syn', '=syn+ack'] },
       { 'redirect-to-nexthop': '2001:db8::1', community: ['65000:1'], action: 'sample' },
       [],
     );

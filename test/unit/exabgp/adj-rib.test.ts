@@ -93,9 +93,7 @@ describe('parseAdjRibDump', () => {
   });
 
   it('skips families it does not manage with a warning', () => {
-    const r = dump([
-      'neighbor 192.0.2.2 ipv4 flow flow destination-ipv4 192.0.2.0/24 protocol =tcp',
-    ]);
+    const r = dump(['neighbor 192.0.2.2 ipv4 multicast 224.0.1.0/24 next-hop 192.0.2.1']);
     expect(r.ok && r.warnings.map((w) => [w.code, w.severity, w.line])).toEqual([
       ['E_DUMP', 'warning', 1],
     ]);

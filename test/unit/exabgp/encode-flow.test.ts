@@ -183,7 +183,7 @@ describe('flows in the ledger', () => {
   it('keeps announced flows and pending intents across a crash, rule and all', () => {
     const [dns] = DNS;
     const [other] = load(
-      "flows:\n  - match: { destination: '2001:db8::/64/8', tcp-flags: [syn, '=syn+ack'] }\n    then: { 'redirect-to-nexthop': '2001:db8::1', community: [65000:1] }\n",
+      "flows:\n  - match: { destination: '2001:db8::/64', tcp-flags: [syn, '=syn+ack'] }\n    then: { 'redirect-to-nexthop': '2001:db8::1', community: [65000:1] }\n",
     );
     const crashed = Ledger.open(dir);
     crashed.markPending([{ route: dns!, commit: 'set' }]);

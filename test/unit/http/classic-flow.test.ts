@@ -44,6 +44,26 @@ describe('POST / with flow commands', () => {
     expect(h.backend.apiRoutes).toEqual([]);
   });
 
+  it('lists api flows under flows (not routes) in GET /v1/desired, with their source', async () => {
+    h = makeHarness();
+    await form(BLOCK);
+    const res = await h.app.inject({ method: 'GET', url: '/v1/desired' });
+    expect(res.json()).toMatchObject({
+      routes: [],
+      flows: [
+        {
+          match: {
+            destination: '203.0.113.10/32',
+            protocol: ['=udp'],
+            'destination-port': ['=53'],
+          },
+          then: { 'rate-limit': 9600 },
+          source: { file: 'api' },
+        },
+      ],
+    });
+  });
+
   it('keeps a neighbor selector and rd', async () => {
     h = makeHarness();
     const res = await form(
@@ -86,6 +106,57 @@ describe('POST / with flow commands', () => {
     const res = await form(command);
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toMatch(message);
+    expect(h.backend.apiRoutes).toEqual([]);
+  });
+});
+
+describe('PUT /v1/desired with flows', () => {
+  it('stores a JSON body with flows as the api source and serves it back as a document', async () => {
+    h = makeHarness();
+    const body = JSON.stringify({
+      routes: [],
+      flows: [
+        {
+          match: { destination: '203.0.113.10/32', protocol: 'udp', 'destination-port': 53 },
+          then: { 'rate-limit': 9600 },
+        },
+      ],
+    });
+    const res = await h.app.inject({
+      method: 'PUT',
+      url: '/v1/desired',
+      payload: body,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(h.backend.apiRoutes.map((r) => r.value)).toEqual(['rate-limit 9600']);
+    const doc = await h.app.inject({ method: 'GET', url: '/v1/desired?source=api' });
+    expect(doc.json()).toEqual({
+      routes: [],
+      flows: [
+        {
+          match: {
+            destination: '203.0.113.10/32',
+            protocol: ['=udp'],
+            'destination-port': ['=53'],
+          },
+          then: { 'rate-limit': 9600 },
+        },
+      ],
+    });
+  });
+
+  it('refuses an invalid flow with 422 and its position', async () => {
+    h = makeHarness();
+    const res = await h.app.inject({
+      method: 'PUT',
+      url: '/v1/desired',
+      payload:
+        'flows:\n  - match:\n      destination: 10.0.0.1/8\n    then:\n      discard: true\n',
+      headers: { 'content-type': 'application/yaml' },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().diagnostics[0]).toMatchObject({ code: 'E_HOST_BITS', line: 3 });
     expect(h.backend.apiRoutes).toEqual([]);
   });
 });
