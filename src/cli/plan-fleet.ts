@@ -11,6 +11,7 @@ import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
 import { renderPlanJson, renderPlanMarkdown, renderPlanText } from '../core/render.js';
 import type { RouteSet } from '../core/route.js';
 import { loadRouteDir, type ParseOptions } from '../config/load-routes.js';
+import { splitExpired } from '../core/expiry.js';
 import { readInventory, type Speaker } from '../config/speakers.js';
 import { encodePlanText } from '../exabgp/encode.js';
 import type { Dialect } from '../exabgp/dialect.js';
@@ -60,7 +61,11 @@ export async function planFleet(o: FleetPlanOptions, io: CliIo): Promise<number>
       invalid = true;
       continue;
     }
-    const plan = diffRoutes(desired.value, announced.value);
+    // Expired entries are not desired (a ttl counts from now here, as in `plan`).
+    const plan = diffRoutes(
+      splitExpired(desired.value, Date.now(), () => undefined).active,
+      announced.value,
+    );
     plans.push({ speaker, plan, guard: evaluateGuard(plan, announced.value.size, o.policy) });
   }
   for (const d of [...problems.values()].sort(compareDiagnostics))

@@ -19,6 +19,7 @@ import {
 import { splitExpired } from '../core/expiry.js';
 import { isReconcilerError } from '../errors.js';
 import { loadRouteDir } from '../config/load-routes.js';
+import { ttyProgress } from './progress-tty.js';
 import { parseCommandArgs, usageError } from './args.js';
 import { EXIT, wantsColor, writeLine, type CliIo } from './io.js';
 import { readAnnouncedFromDump, readAnnouncedFromGit } from './announced-source.js';
@@ -178,7 +179,12 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
     }
   }
   try {
-    const desired = await loadRouteDir(dir);
+    // A long load (1M routes: seconds) says how far it is on a terminal's stderr; stdout is the plan.
+    const progress = ttyProgress(io.stderr);
+    const desired = await loadRouteDir(dir, {}, (done, total) =>
+      progress.update(() => `plan: loading ${dir}: ${done}/${total} files`),
+    );
+    progress.done();
     const announced = await readAnnounced(values, dir, io, {
       dialect,
       ...(desired.ok ? { desired: desired.value } : {}),
