@@ -187,6 +187,29 @@ describeVersions(
         expect(delta[peer.protocol]).toEqual({ updates: 0, withdraws: 1 });
     });
 
+    it('withdraws a ttl rule at its expiry (within 1 s), one announce and one withdraw per peer', async () => {
+      const before = await snapshotCounters(rig());
+      const kept = rules;
+      const expiring: Rule = {
+        yaml: '  - match:\n      destination: 203.0.113.99/32\n      protocol: udp\n    then:\n      rate-limit: 1000\n    ttl: 4s\n',
+        bird: { rule: 'flow4 { dst 203.0.113.99/32; proto 17; }', ext: [rate(1000)] },
+      };
+      const written = Date.now();
+      write([...kept, expiring]);
+      await waitForFlows(rig(), rules, 20_000);
+      expect(Date.now() - written).toBeLessThan(4000);
+      await waitForFlows(rig(), kept, 10_000);
+      const gone = Date.now() - written;
+      expect(gone).toBeGreaterThanOrEqual(4000);
+      expect(gone).toBeLessThan(4000 + 1000 + 1500);
+      await settle();
+      const delta = await countersSince(rig(), before);
+      for (const peer of rig().peers)
+        expect(delta[peer.protocol]).toEqual({ updates: 1, withdraws: 1 });
+      write(kept);
+      await settle();
+    });
+
     it('holds a broad discard (0.0.0.0/0) until confirmed, then announces it', async () => {
       const before = await snapshotCounters(rig());
       const held = rules;
