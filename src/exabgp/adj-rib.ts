@@ -39,6 +39,11 @@ export interface DumpOptions {
    * the dump route takes the expected value, so only a difference ExaBGP shows is a difference.
    */
   readonly expected?: (neighbor: string, ribKey: string) => Route | undefined;
+  /**
+   * Filled with the neighbors that had a flow line the parser could not read (5.0 prints ports by
+   * IANA service name; an unknown name skips the line): their flows cannot be called missing.
+   */
+  readonly unreadFlows?: Set<string>;
 }
 
 const SELECTOR_KEYS = new Set(['local-ip', 'local-as', 'peer-as', 'router-id', 'family-allowed']);
@@ -102,7 +107,7 @@ function parseDumpLine(
   lineNo: number,
   source: string,
   dialect: Dialect,
-): DumpLine | string {
+): DumpLine | string | { readonly unreadFlowAt: string; readonly warning: string } {
   const tokens: Token[] = tokenizeLine(line);
   const [neighbor, next] = readNeighbor(tokens, dialect);
   const [session, i] = readSession(tokens, next);
@@ -112,7 +117,8 @@ function parseDumpLine(
     throw new CommandError('expected an address family (ipv4 or ipv6)', tokens[i]?.at ?? 0);
   if (safi === 'flow' || safi === 'flow-vpn') {
     const flow = readDumpFlow(neighbor, afi, line.slice(tokens[i + 2]?.at ?? line.length));
-    if (typeof flow === 'string') return `${afi} ${safi}: ${flow}; line skipped`;
+    if (typeof flow === 'string')
+      return { unreadFlowAt: neighbor, warning: `${afi} ${safi}: ${flow}; line skipped` };
     return { neighbor, session, route: flow };
   }
   if (!SAFIS.has(safi))
@@ -141,6 +147,8 @@ function alignWithExpected(line: DumpLine, dialect: Dialect, options: DumpOption
   const found = line.route;
   const want = options.expected?.(line.neighbor, ribKey(found));
   if (want === undefined || want.value === found.value) return found;
+  // A flow's value is its action text, read back exactly: no lossy printing to align with.
+  if (found.flow !== undefined) return found;
   if (!isShownAlike(dialect, found, want, line.session)) return found;
   return { ...found, attributes: want.attributes, value: want.value };
 }
@@ -164,7 +172,11 @@ export function parseAdjRibDump(
     const line = (lines[n] ?? '').trim();
     if (line === '' || line === 'done') continue;
     try {
-      const parsed = parseDumpLine(line, n + 1, source, dialect);
+      let parsed = parseDumpLine(line, n + 1, source, dialect);
+      if (typeof parsed !== 'string' && 'unreadFlowAt' in parsed) {
+        options.unreadFlows?.add(parsed.unreadFlowAt);
+        parsed = parsed.warning;
+      }
       if (typeof parsed === 'string') {
         diagnostics.push(dumpDiagnostic(source, n + 1, 1, parsed, 'warning'));
         continue;

@@ -111,8 +111,10 @@ export class AdjRibVerifier {
       log.warn({ [LogField.code]: 'E_VERIFY' }, `verify failed: ${error}`);
       return this.finish(at, { outcome: 'failed', error });
     }
+    const unreadFlows = new Set<string>();
     const dump = parseAdjRibDump(text, 'exabgp', {
       targets: 'per-neighbor',
+      unreadFlows,
       expected: expectedRouteAt(this.deps.ledger.announced),
       ...(this.deps.dialect === undefined ? {} : { dialect: this.deps.dialect }),
     });
@@ -122,7 +124,7 @@ export class AdjRibVerifier {
       log.warn({ [LogField.code]: 'E_VERIFY', [LogField.diagnostics]: diagnostics }, error);
       return this.finish(at, { outcome: 'failed', error });
     }
-    return this.compareAndRepair(at, dump.value);
+    return this.compareAndRepair(at, dump.value, unreadFlows);
   }
 
   private async collect(): Promise<string> {
@@ -146,11 +148,16 @@ export class AdjRibVerifier {
     }
   }
 
-  private compareAndRepair(at: number, dump: RouteSet): VerifyStatus {
+  private compareAndRepair(
+    at: number,
+    dump: RouteSet,
+    unreadFlows: ReadonlySet<string>,
+  ): VerifyStatus {
     const { ledger, logger } = this.deps;
     const comparison = compareAdjRibOut(ledger.announced, dump, {
       neighbors: this.neighbors,
       pending: ledger.pendingKeys,
+      unreadFlows,
     });
     const repair = planAdjRibRepair(comparison);
     if (repair.reassert.length > 0)

@@ -271,6 +271,27 @@ describeVersions(
       await waitForPeers(rig(), UNICAST, 30_000);
     });
 
+    it('--verify reads every flow back from ExaBGP: no drift, nothing sent', async () => {
+      const before = await snapshotCounters(rig());
+      const mark = rig().stderrMark();
+      const starts = rig().processStarts();
+      rig().setProcessArgs([...baseRunArgs(), '--verify']);
+      signalPid(rig().processPid()!, 'SIGTERM', rig().dir);
+      await rig().waitProcessStart(starts);
+      rig().setProcessArgs(baseRunArgs());
+      const line = await rig().waitStderr(['verify: exabgp matches the ledger'], {
+        since: mark,
+        timeoutMs: 90_000,
+      });
+      const { matched } = JSON.parse(line) as { matched: number };
+      // every rule at every peer it is for, plus the unicast route at both peers
+      const atPeers = rig().peers.reduce((n, p) => n + expectedFlows(rules, p.protocol).length, 0);
+      expect(matched).toBe(atPeers + 2);
+      expect(rig().stderrText(mark)).not.toContain('verify found drift');
+      await settle();
+      expectNoChange(await countersSince(rig(), before));
+    });
+
     it('withdraws the bulk rules when their file entries go (the guard counts flows)', async () => {
       const mark = rig().stderrMark();
       const keep = rules.slice(0, 2);
