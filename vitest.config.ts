@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Projects: fast tests (unit, property, golden, integration, CLI), the /ui page in headless
 // Chromium (`browser`), and the e2e suite that drives real ExaBGP + BIRD daemons, once per ExaBGP
 // version: `e2e-4.2` and `e2e-5.0` (E2E_EXABGP tells a file which half to run; every file x version
-// has its own loopback slot). The unit project runs first, then the browser project; then the e2e
+// has its own loopback slot). The unit project runs first, then the HTTP fuzz test (`fuzz`) alone,
+// then the browser project; then the e2e
 // files, `E2E_WORKERS` at a time (default 1: one file at a time; see test/e2e/README.md for what 2
 // buys on a 2-core machine). `test/soak` (the 20-trial chaos soak) is a project only when
 // E2E_SOAK=1, so `npm test` never runs it.
@@ -18,8 +19,8 @@ const e2e = (version: '4.2' | '5.0') => ({
     hookTimeout: 120_000,
     fileParallelism: e2eWorkers > 1,
     maxWorkers: e2eWorkers,
-    // after the unit and browser projects, both versions in one group (so E2E_WORKERS > 1 mixes them)
-    sequence: { groupOrder: 2 },
+    // after the unit, fuzz and browser projects, both versions in one group (so E2E_WORKERS > 1 mixes them)
+    sequence: { groupOrder: 3 },
   },
 });
 
@@ -32,7 +33,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/{unit,property,golden,integration,cli}/**/*.test.ts'],
+          exclude: ['test/integration/http-fuzz.test.ts'],
           testTimeout: 20_000,
+        },
+      },
+      {
+        // The HTTP fuzz test asserts /healthz answers within 1 s while a 100k-route PUT and hostile
+        // bodies are processed: alone, after the unit project, not against 70 other test files.
+        test: {
+          name: 'fuzz',
+          include: ['test/integration/http-fuzz.test.ts'],
+          testTimeout: 20_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -44,7 +57,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           fileParallelism: false,
           // alone, after the unit project: its timing waits must not compete with 70 test files
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
       e2e('4.2'),
@@ -59,7 +72,7 @@ export default defineConfig({
                 hookTimeout: 300_000,
                 fileParallelism: false,
                 maxWorkers: 1,
-                sequence: { groupOrder: 3 },
+                sequence: { groupOrder: 4 },
               },
             },
           ]
