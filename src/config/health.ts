@@ -204,7 +204,8 @@ export function entryHealth(
       ? (checksSorted[0] ?? '')
       : `${op}(${checksSorted.join(', ')})`;
   const text = drain === undefined ? expr : `${expr} drain ${drainText(drain)}`;
-  return { op, checks: checksSorted, ...(drain === undefined ? {} : { drain }), text };
+  const specs = checksSorted.map((n) => checks.get(n) as CheckSpec);
+  return { op, checks: checksSorted, specs, ...(drain === undefined ? {} : { drain }), text };
 }
 
 function drainOf(

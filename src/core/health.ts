@@ -49,6 +49,8 @@ export interface Drain {
 export interface HealthGate {
   readonly op: 'all' | 'any';
   readonly checks: readonly string[];
+  /** The declarations of `checks`, same order (the document's `checks:` entries). */
+  readonly specs: readonly CheckSpec[];
   /** undefined: withdraw. */
   readonly drain?: Drain;
   /** The declaration as written, for plan and status: `dns`, `all(a, b)`, `any(a, b) drain`. */
@@ -279,9 +281,30 @@ export function applyHealth(
   return { active, gated, floor: min, held };
 }
 
-/** The names of every check the gates of `desired` use, sorted. */
-export function gateChecks(desired: RouteSet): string[] {
-  const out = new Set<string>();
-  for (const r of desired.values()) for (const c of r.health?.checks ?? []) out.add(c);
-  return [...out].sort();
+/**
+ * Every check the gates of `desired` use, by name. Two documents declaring one name differently:
+ * the declaration of the first source in sort order wins, and the name is in `conflicts`.
+ */
+export function gateChecks(desired: RouteSet): {
+  readonly specs: ReadonlyMap<string, CheckSpec>;
+  readonly conflicts: readonly string[];
+} {
+  const specs = new Map<string, CheckSpec>();
+  const conflicts = new Set<string>();
+  const seen = new Set<HealthGate>();
+  for (const r of desired.values()) {
+    const gate = r.health;
+    if (gate === undefined || seen.has(gate)) continue;
+    seen.add(gate);
+    for (const spec of gate.specs) {
+      const known = specs.get(spec.name);
+      if (known === undefined) specs.set(spec.name, spec);
+      else if (JSON.stringify(known) !== JSON.stringify(spec)) {
+        if (known.source === spec.source) continue;
+        conflicts.add(spec.name);
+        if ((spec.source ?? '') < (known.source ?? '')) specs.set(spec.name, spec);
+      }
+    }
+  }
+  return { specs, conflicts: [...conflicts].sort() };
 }

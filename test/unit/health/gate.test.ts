@@ -59,6 +59,7 @@ function set(routes: Route[]): Map<RouteKey, Route> {
 const gate = (checks: string[], op: 'all' | 'any' = 'all'): HealthGate => ({
   op,
   checks,
+  specs: checks.map((name) => ({ ...SPEC, name })),
   text: checks.join(','),
 });
 const states = (o: Record<string, CheckState>) => new Map(Object.entries(o));

@@ -37,7 +37,8 @@ describe('health in route documents', () => {
 `);
     expect(r.diagnostics).toEqual([]);
     const [a, b] = r.routes;
-    expect(a?.health).toEqual({ op: 'all', checks: ['dns'], text: 'dns' });
+    expect(a?.health).toMatchObject({ op: 'all', checks: ['dns'], text: 'dns' });
+    expect(a?.health?.specs[0]).toMatchObject({ name: 'dns', intervalMs: 1000, rise: 2, port: 53 });
     expect(a?.value).toBe('next-hop self');
     expect(b?.health?.text).toBe('any(dns, web) drain med 500 community [ 65535:0 ]');
     expect(b?.health?.drain).toEqual({ med: 500, community: ['65535:0'] });
