@@ -23,7 +23,10 @@ export interface ExpiryNotes {
 
 function expiryNote(r: Route, notes: ExpiryNotes | undefined): string {
   const at = notes?.at.get(routeKey(r));
-  return at === undefined || notes === undefined ? '' : ` (${relativeExpiry(at, notes.now)})`;
+  const gate = r.health === undefined ? '' : ` (gated by health ${r.health.text})`;
+  return at === undefined || notes === undefined
+    ? gate
+    : ` (${relativeExpiry(at, notes.now)})${gate}`;
 }
 
 type JsonValue =
