@@ -23,6 +23,7 @@ import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime
 import { createVerifier } from '../runtime/verifier.js';
 import { HealthRuntime, type HealthRuntimeOptions } from '../runtime/checks/health-runtime.js';
 import { parseHealthFloor } from '../core/health.js';
+import { parseDuration } from '../config/health.js';
 import { dispatchExabgpMessage, type DispatchParts } from '../runtime/dispatch.js';
 import { DEFAULT_DIALECT, DIALECTS, dialectForVersion, type Dialect } from '../exabgp/dialect.js';
 import { runHandshake, type HandshakeResult } from '../exabgp/io/handshake.js';
@@ -77,6 +78,8 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --health-floor N|P%      health checks: at least this many gated routes stay announced
                            (of those announced) when their checks fail; 0 = off  [50%]
   --health-concurrency N   health checks running at once at most            [32]
+  --health-flap-limit N/DUR  a check changing state more than N times within DUR
+                           is held down (flap damping)                      [4/60s]
 fleet (see README "Running a fleet"):
   --speaker NAME           this speaker's name                              [host name]
   --speaker-label K=V      a label of this speaker (repeat; env SPEAKER_LABELS=k=v,k=v)
@@ -114,6 +117,7 @@ const OPTIONS = {
   'verify-interval': { type: 'string' },
   'health-floor': { type: 'string' },
   'health-concurrency': { type: 'string' },
+  'health-flap-limit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...FLEET_OPTIONS,
 } as const;
@@ -122,7 +126,15 @@ const OPTIONS = {
 function healthOptions(
   floorText: string | undefined,
   concurrencyText: string | undefined,
+  flapText: string | undefined,
 ): HealthRuntimeOptions {
+  const flap = flapText === undefined ? undefined : /^(\d{1,6})\/(.+)$/.exec(flapText);
+  const windowMs = flap?.[2] === undefined ? undefined : parseDuration(flap[2]);
+  if (flapText !== undefined && (windowMs === undefined || windowMs <= 0))
+    throw new ReconcilerError(
+      'E_USAGE',
+      `invalid health-flap-limit "${flapText}": expected N/DURATION (4/60s)`,
+    );
   const floor = floorText === undefined ? undefined : parseHealthFloor(floorText);
   if (floorText !== undefined && floor === undefined)
     throw new ReconcilerError('E_USAGE', `invalid health-floor "${floorText}": expected N or P%`);
@@ -135,6 +147,7 @@ function healthOptions(
   return {
     ...(floor === undefined ? {} : { floor }),
     ...(concurrency === undefined ? {} : { concurrency }),
+    ...(windowMs === undefined ? {} : { damping: { maxFlaps: Number(flap?.[1]), windowMs } }),
   };
 }
 
@@ -164,12 +177,14 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       'speaker-label': _labels,
       'health-floor': floorFlag,
       'health-concurrency': concurrencyFlag,
+      'health-flap-limit': flapFlag,
       ...runFlags
     } = values;
     settings = buildRunSettings(runFlags, io.env, io.cwd);
     health = healthOptions(
       floorFlag ?? io.env['EXABGP_RECONCILER_HEALTH_FLOOR'],
       concurrencyFlag ?? io.env['EXABGP_RECONCILER_HEALTH_CONCURRENCY'],
+      flapFlag ?? io.env['EXABGP_RECONCILER_HEALTH_FLAP_LIMIT'],
     );
     fleet = buildFleetSettings(values, io.env, hostname());
     formatFlag = values['log-format'];

@@ -129,7 +129,8 @@ describeVersions(
       process: {
         kind: 'reconciler',
         wrapper: 'exec',
-        args: [...baseRunArgs(), '--health-floor', '2'],
+        // the scenarios flip each check up to 6 times within a minute: no damping under test here
+        args: [...baseRunArgs(), '--health-floor', '2', '--health-flap-limit', '20/60s'],
       },
       prepare: ({ routesDir }) =>
         writeFileAtomic(join(routesDir, 'anycast.yaml'), routeFile(tcp.port, http.port)),
