@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseRouteDocument } from '../../../src/config/load-routes.js';
 import { parseDuration } from '../../../src/config/health.js';
+import { diffRoutes } from '../../../src/core/diff.js';
+import { renderPlanJson, renderPlanText } from '../../../src/core/render.js';
+import { routeKey } from '../../../src/core/route.js';
 
 function load(yaml: string) {
   return parseRouteDocument('routes.d/anycast.yaml', yaml);
@@ -124,6 +127,19 @@ routes:
       load(`checks:\n  a:\n    kind: tcp\n    host: x\n    port: 1\n    retries: 3\nroutes: []\n`)
         .diagnostics[0]?.code,
     ).toBe('E_SCHEMA');
+  });
+
+  it('plan marks each gated route and by what (text and JSON)', () => {
+    const r = load(`${CHECKS}routes:
+  - prefix: 192.0.2.53/32
+    next-hop: self
+    health: {any: [web, dns]}
+`);
+    const plan = diffRoutes(new Map(r.routes.map((x) => [routeKey(x), x])), new Map());
+    expect(renderPlanText(plan, { color: false })).toContain(
+      '+ announce 192.0.2.53/32 (ipv4 unicast, all neighbors) (gated by health any(dns, web))',
+    );
+    expect(renderPlanJson(plan).changes[0]).toMatchObject({ health: 'any(dns, web)' });
   });
 
   it('parses durations', () => {
