@@ -404,8 +404,11 @@ export class Reconciler implements ReconcilerHandle {
       this.expiry === undefined
         ? withVerify
         : { ...withVerify, expiry: expiryStatus(this.expiry, this.deps.clock.now()) };
-    const health = this.deps.health;
-    return health === undefined ? withExpiry : { ...withExpiry, checks: health.status() };
+    // The `checks` section only while some check is declared.
+    const checks = this.deps.health?.status();
+    return checks === undefined || checks.checks.length === 0
+      ? withExpiry
+      : { ...withExpiry, checks };
   }
 
   getDesired(): RouteSet {
