@@ -1,5 +1,6 @@
 // `plan`: the dry-run diff for CI. Desired from --routes, announced from one --from-* source (none:
 // empty, so everything is announced). Prints the plan to stdout; diagnostics go to stderr.
+import { resolve } from 'node:path';
 import { compareDiagnostics, formatDiagnostic } from '../core/diagnostic.js';
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import type { RouteKey, RouteSet } from '../core/route.js';
@@ -17,6 +18,8 @@ import {
   type ExpiryNotes,
 } from '../core/render.js';
 import { splitExpired } from '../core/expiry.js';
+import { applyHealth, DEFAULT_HEALTH_FLOOR, gateChecks, type CheckState } from '../core/health.js';
+import { readHealthStates } from '../ledger/snapshot.js';
 import { isReconcilerError } from '../errors.js';
 import { loadRouteDir } from '../config/load-routes.js';
 import { ttyProgress } from './progress-tty.js';
@@ -202,7 +205,9 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
     // from when its ledger first accepted the entry).
     const now = Date.now();
     const expiry = splitExpired(desired.value, now, () => undefined);
-    const plan = diffRoutes(expiry.active, announced.value.routes, {
+    // Health gates: open unless --from-state gives the running process's check states.
+    const gated = gateFromState(values['from-state'], io, expiry.active, announced.value.routes);
+    const plan = diffRoutes(gated, announced.value.routes, {
       unknown: announced.value.unknown,
     });
     const notes: ExpiryNotes = { now, at: new Map([...expiry.expiring, ...expiry.expired]) };
@@ -225,6 +230,33 @@ export async function planCommand(argv: readonly string[], io: CliIo): Promise<n
     writeLine(io.stderr, `exabgp-reconciler plan: error ${err.code}: ${err.message}`);
     return EXIT.error;
   }
+}
+
+/**
+ * `--from-state`: the desired routes through their health gates with the check states the ledger
+ * persisted (a check it holds none for: its initial state) and the default floor, and each check's
+ * state on stderr. Else the routes as they are (a plan runs no checks: every gate open).
+ */
+function gateFromState(
+  stateDir: string | undefined,
+  io: CliIo,
+  desired: RouteSet,
+  announced: RouteSet,
+): RouteSet {
+  if (stateDir === undefined) return desired;
+  const { specs } = gateChecks(desired);
+  if (specs.size === 0) return desired;
+  const persisted = readHealthStates(resolve(io.cwd, stateDir));
+  const states = new Map<string, CheckState>();
+  for (const [name, spec] of specs) {
+    const known = persisted.get(name);
+    states.set(name, known ?? spec.initial);
+    writeLine(
+      io.stderr,
+      `health check ${name}: ${known ?? spec.initial}${known === undefined ? ' (no state in the ledger: its initial state)' : ' (from the ledger)'}`,
+    );
+  }
+  return applyHealth(desired, states, DEFAULT_HEALTH_FLOOR, (k) => announced.has(k)).active;
 }
 
 function render(

@@ -21,6 +21,9 @@ import { createLogger, LogField, resolveLogFormat, type Logger } from '../runtim
 import { Reconciler } from '../runtime/reconciler.js';
 import { shutdownSequence, waitForExabgpStop, type StopReason } from '../runtime/shutdown.js';
 import { createVerifier } from '../runtime/verifier.js';
+import { HealthRuntime, type HealthRuntimeOptions } from '../runtime/checks/health-runtime.js';
+import { parseHealthFloor } from '../core/health.js';
+import { parseDuration } from '../config/health.js';
 import { dispatchExabgpMessage, type DispatchParts } from '../runtime/dispatch.js';
 import { DEFAULT_DIALECT, DIALECTS, dialectForVersion, type Dialect } from '../exabgp/dialect.js';
 import { runHandshake, type HandshakeResult } from '../exabgp/io/handshake.js';
@@ -73,6 +76,11 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
                            slow: ExaBGP prints about 2k routes/s; sees config static routes
                            as drift, so do not mix them with ours on the same neighbors)
   --verify-interval DUR    repeat the check this often (implies --verify), 0 = once  [0]
+  --health-floor N|P%      health checks: at least this many gated routes stay announced
+                           (of those announced) when their checks fail; 0 = off  [50%]
+  --health-concurrency N   health checks running at once at most            [32]
+  --health-flap-limit N/DUR  a check changing state more than N times within DUR
+                           is held down (flap damping)                      [4/60s]
 fleet (see README "Running a fleet"):
   --speaker NAME           this speaker's name                              [host name]
   --speaker-label K=V      a label of this speaker (repeat; env SPEAKER_LABELS=k=v,k=v)
@@ -109,9 +117,41 @@ const OPTIONS = {
   'body-limit': { type: 'string' },
   verify: { type: 'boolean' },
   'verify-interval': { type: 'string' },
+  'health-floor': { type: 'string' },
+  'health-concurrency': { type: 'string' },
+  'health-flap-limit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...FLEET_OPTIONS,
 } as const;
+
+/** `--health-floor` and `--health-concurrency` (flag, else environment). Throws E_USAGE. */
+function healthOptions(
+  floorText: string | undefined,
+  concurrencyText: string | undefined,
+  flapText: string | undefined,
+): HealthRuntimeOptions {
+  const flap = flapText === undefined ? undefined : /^(\d{1,6})\/(.+)$/.exec(flapText);
+  const windowMs = flap?.[2] === undefined ? undefined : parseDuration(flap[2]);
+  if (flapText !== undefined && (windowMs === undefined || windowMs <= 0))
+    throw new ReconcilerError(
+      'E_USAGE',
+      `invalid health-flap-limit "${flapText}": expected N/DURATION (4/60s)`,
+    );
+  const floor = floorText === undefined ? undefined : parseHealthFloor(floorText);
+  if (floorText !== undefined && floor === undefined)
+    throw new ReconcilerError('E_USAGE', `invalid health-floor "${floorText}": expected N or P%`);
+  const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1))
+    throw new ReconcilerError(
+      'E_USAGE',
+      `invalid health-concurrency "${concurrencyText ?? ''}": expected an integer >= 1`,
+    );
+  return {
+    ...(floor === undefined ? {} : { floor }),
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(windowMs === undefined ? {} : { damping: { maxFlaps: Number(flap?.[1]), windowMs } }),
+  };
+}
 
 /** The HTTP stack (fastify and its plugins, ~0.35 s to load): only when listening. */
 function loadHttp(): Promise<typeof import('../http/start.js')> {
@@ -123,6 +163,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   let settings: RunSettings;
   let formatFlag: string | boolean | undefined;
   let fleet: FleetSettings;
+  let health: HealthRuntimeOptions;
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -134,8 +175,19 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       io.stdout.write(RUN_USAGE);
       return 0;
     }
-    const { 'speaker-label': _labels, ...runFlags } = values;
+    const {
+      'speaker-label': _labels,
+      'health-floor': floorFlag,
+      'health-concurrency': concurrencyFlag,
+      'health-flap-limit': flapFlag,
+      ...runFlags
+    } = values;
     settings = buildRunSettings(runFlags, io.env, io.cwd);
+    health = healthOptions(
+      floorFlag ?? io.env['EXABGP_RECONCILER_HEALTH_FLOOR'],
+      concurrencyFlag ?? io.env['EXABGP_RECONCILER_HEALTH_CONCURRENCY'],
+      flapFlag ?? io.env['EXABGP_RECONCILER_HEALTH_FLAP_LIMIT'],
+    );
     fleet = buildFleetSettings(values, io.env, hostname());
     formatFlag = values['log-format'];
     if (settings.bodyLimit !== null) (await loadHttp()).parseBodyLimit(settings.bodyLimit);
@@ -165,7 +217,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     );
   }
   try {
-    return await runSession(io, settings, logger, ledger, instance ?? null, fleet);
+    return await runSession(io, settings, logger, ledger, instance ?? null, fleet, health);
   } finally {
     ledger.close();
   }
@@ -246,6 +298,7 @@ async function runSession(
   ledger: Ledger,
   instance: InstanceIdentity | null,
   fleet: FleetSettings,
+  health: HealthRuntimeOptions,
 ): Promise<number> {
   const clock = systemClock;
   // In a terminal nobody answers `done`: standalone with a TTY on stdin means acks off.
@@ -325,8 +378,15 @@ async function runSession(
     () => ledger.loadDesiredSources(),
   );
   const verifier = createVerifier(settings, ack, { logger, clock, ledger, writer, dialect });
+  const healthRuntime = new HealthRuntime(
+    ledger,
+    clock,
+    logger.child({ component: 'health' }),
+    health,
+  );
   const reconciler = new Reconciler(
     {
+      health: healthRuntime,
       logger,
       clock,
       ledger,

@@ -39,6 +39,33 @@ const KNOWN = new Set([
  * one line per item; a section without an entry here is printed as indented JSON.
  */
 export const SECTION_RENDERERS: Readonly<Record<string, (value: unknown) => readonly string[]>> = {
+  checks: (value) => {
+    const h = value as {
+      floor: number;
+      floor_rule: string;
+      routes: { announced: number; drained: number; withdrawn: number; held_by_floor: number };
+      checks: readonly {
+        name: string;
+        kind: string;
+        state: string;
+        damped: boolean;
+        transitions: number;
+        origin: string;
+        last: { reason: string; latency_ms: number } | null;
+      }[];
+    };
+    const r = h.routes;
+    return [
+      `gated routes: ${r.announced} announced, ${r.drained} drained, ${r.withdrawn} withdrawn, ${r.held_by_floor} held by the floor (${h.floor_rule} = ${h.floor})`,
+      ...h.checks.map((c) => {
+        const last =
+          c.last === null
+            ? `no result yet (${c.origin} state)`
+            : `${c.last.reason}, ${c.last.latency_ms} ms`;
+        return `  ${c.name} (${c.kind}) ${c.state}${c.damped ? ' (flapping: held down)' : ''}  ${last}, ${c.transitions} transitions`;
+      }),
+    ];
+  },
   expiry: (value) => {
     const e = value as {
       expired: number;

@@ -30,6 +30,8 @@ import {
 } from './entry-checks.js';
 import type { PathSegment } from './locate.js';
 import { entryExpiry } from './expiry.js';
+import { documentChecks, entryHealth } from './health.js';
+import type { CheckSpec } from '../core/health.js';
 import { selectionOf, selects, type Selection, type Speaker } from './speakers.js';
 
 export type { EntrySink } from './entry-checks.js';
@@ -42,6 +44,15 @@ export interface RouteDocument {
   readonly routes?: readonly Raw[];
   /** FlowSpec rules (flow-entries.ts); `defaults` do not apply to them. */
   readonly flows?: readonly Raw[];
+  /** Named health checks (config/health.ts) that entries name in `health:`. */
+  readonly checks?: Raw;
+}
+
+const checksOfFlows = new WeakMap<readonly Raw[], ReadonlyMap<string, CheckSpec>>();
+
+/** The checks buildDocumentRoutes read from the document whose `flows` this is (for the flows' gates). */
+export function checksForFlows(flows: readonly Raw[]): ReadonlyMap<string, CheckSpec> {
+  return checksOfFlows.get(flows) ?? new Map();
 }
 
 interface Context {
@@ -63,6 +74,8 @@ interface Context {
   readonly defaultSelection: Selection | undefined;
   /** Whether the entry being built selects the speaker (its routes are kept). */
   selected: boolean;
+  readonly checks: ReadonlyMap<string, CheckSpec>;
+  readonly defaultsRaw: Raw;
 }
 
 /** `speaker`: build only its entries; `inventory`: every selection must match one of them. */
@@ -167,7 +180,10 @@ export function buildDocumentRoutes(
     fleet,
     defaultSelection: selectionOf(defaultsRaw),
     selected: true,
+    checks: documentChecks(doc as Raw, sink),
+    defaultsRaw,
   };
+  if (doc.flows !== undefined) checksOfFlows.set(doc.flows, ctx.checks);
   checkSelection(ctx, ctx.defaultSelection, ['defaults']);
   const entries = doc.routes ?? [];
   for (let i = 0; i < entries.length && !sink.stopped && ctx.produced <= maxRoutes; i++)
@@ -213,6 +229,7 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
   }
   const { attributes, value } = internValue(ctx, toRouteAttributes({ ...f, nextHop: f.nextHop }));
   const expiry = entryExpiry(entry, sink, ['routes', i]);
+  const health = entryHealth(entry, ctx.defaultsRaw, ctx.checks, sink, ['routes', i], attributes);
   const { line, col } = sink.entryPosition(i);
   const shared: EntryShared = {
     safi: familyOfEntry(f),
@@ -251,7 +268,8 @@ function buildEntry(ctx: Context, entry: Raw, i: number): void {
     }
     for (const target of targets) {
       const route = entryRoute(shared, target, afi, prefix);
-      addRoute(ctx, expiry === undefined ? route : { ...route, expiry }, i, item);
+      const expiring = expiry === undefined ? route : { ...route, expiry };
+      addRoute(ctx, health === undefined ? expiring : { ...expiring, health }, i, item);
     }
   }
 }

@@ -3,6 +3,8 @@
 import { selectionOf, selects } from './speakers.js';
 import type { FleetScope } from './entries.js';
 import { entryExpiry } from './expiry.js';
+import { checksForFlows } from './entries.js';
+import { entryHealth } from './health.js';
 import { flowMatchText, flowThenText, type FlowRule } from '../core/flow.js';
 import {
   ALL_NEIGHBORS,
@@ -87,6 +89,14 @@ export function buildDocumentFlows(
       sink.report(issue.code, 'error', ['flows', i, ...issue.path], issue.message);
     const targets = targetsOf(sink, i, entry['neighbors']);
     const expiry = entryExpiry(entry, sink, ['flows', i]);
+    const health = entryHealth(
+      entry,
+      undefined,
+      checksForFlows(flows),
+      sink,
+      ['flows', i],
+      undefined,
+    );
     // Fleet: `speakers` / `speaker-selector` as on routes (defaults do not apply to flows).
     const selection = selectionOf(entry);
     const inventory = fleet?.inventory;
@@ -117,7 +127,8 @@ export function buildDocumentFlows(
     }
     for (const target of targets) {
       const targeted = target === ALL_NEIGHBORS ? first : { ...first, target };
-      const route = expiry === undefined ? targeted : { ...targeted, expiry };
+      const expiring = expiry === undefined ? targeted : { ...targeted, expiry };
+      const route = health === undefined ? expiring : { ...expiring, health };
       const key = routeKey(route);
       const before = seen.get(key);
       if (before !== undefined) {

@@ -23,7 +23,10 @@ export interface ExpiryNotes {
 
 function expiryNote(r: Route, notes: ExpiryNotes | undefined): string {
   const at = notes?.at.get(routeKey(r));
-  return at === undefined || notes === undefined ? '' : ` (${relativeExpiry(at, notes.now)})`;
+  const gate = r.health === undefined ? '' : ` (gated by health ${r.health.text})`;
+  return at === undefined || notes === undefined
+    ? gate
+    : ` (${relativeExpiry(at, notes.now)})${gate}`;
 }
 
 type JsonValue =
@@ -54,6 +57,8 @@ export interface RouteChangeJson {
   readonly replaced_by_all_neighbors_route?: true;
   /** Entries with `expires` / `ttl`: when it expires (announce, update) or expired (withdraw). */
   readonly expires_at?: string;
+  /** Health-gated routes: the gate as declared (`dns`, `all(a, b) drain med 500`). */
+  readonly health?: string;
 }
 
 export interface PlanJson {
@@ -233,9 +238,10 @@ function keyFields(r: Route): Omit<RouteChangeJson, 'action' | 'before' | 'after
  */
 export function renderPlanJson(plan: Plan, guard?: GuardVerdict, expiry?: ExpiryNotes): PlanJson {
   const replaced = replacedWithdrawKeys(plan);
-  const expires = (r: Route): { expires_at?: string } => {
+  const expires = (r: Route): { expires_at?: string; health?: string } => {
     const at = expiry?.at.get(routeKey(r));
-    return at === undefined ? {} : { expires_at: new Date(at).toISOString() };
+    const gate = r.health === undefined ? {} : { health: r.health.text };
+    return at === undefined ? gate : { expires_at: new Date(at).toISOString(), ...gate };
   };
   const changes: RouteChangeJson[] = [
     ...plan.announce.map((r) => ({

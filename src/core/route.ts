@@ -4,6 +4,7 @@
 // match text and its value the canonical action text, so diff, ledger and guard treat it alike.
 import type { Expiry } from './expiry.js';
 import type { FlowRule } from './flow.js';
+import type { HealthGate } from './health.js';
 
 export type Afi = 'ipv4' | 'ipv6';
 export type Safi = 'unicast' | 'nlri-mpls' | 'mpls-vpn' | 'flow' | 'flow-vpn';
@@ -78,6 +79,8 @@ export interface Route {
   readonly flow?: FlowRule;
   /** Not part of the key or value: when the entry stops being desired (`expires`, `ttl`). */
   readonly expiry?: Expiry;
+  /** Not part of the key or value: the checks that gate it (`health:`, `on-down:`), core/health.ts. */
+  readonly health?: HealthGate;
 }
 
 /** The (unused) attributes of a flow route: a flow's value lives in `flow.then`. */

@@ -118,6 +118,74 @@ function registerStateGauges(registry: Registry, backend: ReconcilerHandle): voi
     },
   });
   new Gauge({
+    name: `${PREFIX}health_check_up`,
+    help: 'Per health check: 1 while its gates are open (up), 0 while down or held down by flap damping',
+    labelNames: ['check', 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of backend.getStatus().checks?.checks ?? [])
+        this.set({ check: c.name, kind: c.kind }, c.state === 'up' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}health_check_last_ok`,
+    help: 'Per health check: 1 when its last result passed, 0 when it failed (absent before the first)',
+    labelNames: ['check'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of backend.getStatus().checks?.checks ?? [])
+        if (c.last !== null) this.set({ check: c.name }, c.last.ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}health_check_latency_seconds`,
+    help: 'Per health check: how long its last run took',
+    labelNames: ['check'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of backend.getStatus().checks?.checks ?? [])
+        if (c.last !== null) this.set({ check: c.name }, c.last.latencyMs / 1000);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}health_check_transitions`,
+    help: 'Per health check: state changes since the process started',
+    labelNames: ['check'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of backend.getStatus().checks?.checks ?? [])
+        this.set({ check: c.name }, c.transitions);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}health_check_damped`,
+    help: 'Per health check: 1 while flap damping holds it down',
+    labelNames: ['check'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of backend.getStatus().checks?.checks ?? [])
+        this.set({ check: c.name }, c.damped ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}health_gated_routes`,
+    help: 'Health-gated desired routes by outcome: announced, drained, withdrawn, held_by_floor',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      const r = backend.getStatus().checks?.routes;
+      this.set({ outcome: 'announced' }, r?.announced ?? 0);
+      this.set({ outcome: 'drained' }, r?.drained ?? 0);
+      this.set({ outcome: 'withdrawn' }, r?.withdrawn ?? 0);
+      this.set({ outcome: 'held_by_floor' }, r?.['held-by-floor'] ?? 0);
+    },
+  });
+  new Gauge({
     name: `${PREFIX}next_expiry_seconds`,
     help: 'Seconds until the next desired entry expires (absent when none expires)',
     registers: [registry],

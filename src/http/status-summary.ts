@@ -109,7 +109,45 @@ export type SectionVerdict = (status: StatusJson & Readonly<Record<string, unkno
  * JSON under its name until they get a renderer (SECTION_RENDERERS in cli/status-text.ts,
  * RENDERERS in ui/page-js.ts).
  */
-export const SECTION_VERDICTS: readonly SectionVerdict[] = [];
+export const SECTION_VERDICTS: readonly SectionVerdict[] = [checksVerdict];
+
+interface ChecksSection {
+  readonly routes: {
+    readonly held_by_floor: number;
+    readonly withdrawn: number;
+    readonly drained: number;
+  };
+  readonly floor_rule: string;
+  readonly conflicts: readonly string[];
+  readonly checks: readonly {
+    readonly name: string;
+    readonly state: string;
+    readonly damped: boolean;
+    readonly last: { readonly reason: string } | null;
+  }[];
+}
+
+/** Health checks: down or flapping checks, the floor holding routes, conflicting declarations. */
+function checksVerdict(status: Readonly<Record<string, unknown>>): {
+  reasons: string[];
+  warnings: string[];
+} {
+  const c = status['checks'] as ChecksSection | undefined;
+  if (c === undefined) return { reasons: [], warnings: [] };
+  const warnings: string[] = [];
+  for (const k of c.checks) {
+    if (k.damped) warnings.push(`health check ${k.name} is flapping: held down`);
+    else if (k.state === 'down')
+      warnings.push(`health check ${k.name} is down${k.last === null ? '' : `: ${k.last.reason}`}`);
+  }
+  if (c.routes.held_by_floor > 0)
+    warnings.push(
+      `health floor (${c.floor_rule}) keeps ${c.routes.held_by_floor} gated routes announced whose checks fail`,
+    );
+  for (const name of c.conflicts)
+    warnings.push(`health check ${name} is declared differently by two sources`);
+  return { reasons: [], warnings };
+}
 
 /** The plan text cut to `limit` changes per kind (a cold start's plan is the whole table). */
 export function planExcerpt(view: PlanView, limit = 50): PlanExcerpt {

@@ -1,5 +1,6 @@
 // JSON views the API serves: plans (the `plan --format json` document plus its hash), status, and
 // desired routes with their sources. Pure functions of backend values.
+import type { HealthStatus } from '../runtime/checks/health-runtime.js';
 import { routesToDocument, routeToEntry } from '../core/document.js';
 import type { FlowEntryDocument, RouteEntryDocument } from '../core/document.js';
 import { compareRoutes } from '../core/route.js';
@@ -106,6 +107,8 @@ export function renderStatus(s: ReconcilerStatus): Record<string, unknown> {
     ...(s.families === undefined ? {} : { families: s.families }),
     // entries with expires/ttl: counts, the next expiry, the soonest 50 (`expires in 14m`)
     ...(s.expiry === undefined ? {} : { expiry: s.expiry }),
+    // health-gated announcements: each check's state, last result, latency, transitions; the floor
+    ...(s.checks === undefined ? {} : { checks: renderChecks(s.checks) }),
     ...(s.progress === undefined
       ? {}
       : { progress: s.progress === null ? null : renderProgress(s.progress) }),
@@ -147,4 +150,34 @@ export function renderDesiredWithSources(desired: RouteSet): {
       source: sourceOf(r),
     }));
   return flows.length === 0 ? { routes } : { routes, flows };
+}
+
+/** The `checks` section of /v1/status (snake_case, as the rest of the document). */
+export function renderChecks(h: HealthStatus): Record<string, unknown> {
+  return {
+    floor: h.floor,
+    floor_rule: h.floorRule,
+    routes: {
+      announced: h.routes.announced,
+      drained: h.routes.drained,
+      withdrawn: h.routes.withdrawn,
+      held_by_floor: h.routes['held-by-floor'],
+    },
+    conflicts: h.conflicts,
+    checks: h.checks.map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      state: c.state,
+      result_state: c.resultState,
+      origin: c.origin,
+      damped: c.damped,
+      transitions: c.transitions,
+      since: c.since,
+      runs: c.runs,
+      last:
+        c.last === null
+          ? null
+          : { ok: c.last.ok, at: c.last.at, latency_ms: c.last.latencyMs, reason: c.last.reason },
+    })),
+  };
 }

@@ -2,6 +2,7 @@
 // read-only snapshot: each distinct value stored once (value_text, interned by ValueIds), routes as
 // `key \t value-id` lines. Encodes and decodes rows; the Ledger decides what is written when.
 import type { Expiry } from '../core/expiry.js';
+import type { HealthGate } from '../core/health.js';
 import type { Afi, Route, RouteAttributes, RouteKey, Safi } from '../core/route.js';
 import { isFlowRoute, routeKey } from '../core/route.js';
 import { flowRoute } from '../config/flow-entries.js';
@@ -11,6 +12,8 @@ import type { CommitKind, StoredSource } from './ledger.js';
 import type { Db } from './db.js';
 
 export const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS health_state (name TEXT PRIMARY KEY, state TEXT NOT NULL,
+  changed_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS expiry_clock (clock TEXT PRIMARY KEY, started_at INTEGER NOT NULL)
   WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS value_text (id INTEGER PRIMARY KEY, value TEXT NOT NULL,
@@ -137,10 +140,13 @@ export function decodeRouteLines(text: string, values: ValueTable): Route[] {
       ...route,
       source: { source, line: Number(fields[1]), col: Number(fields[2]) },
     };
-    // A fifth field: the entry's expiry (desired sources only), JSON without tabs.
-    return fields[4] === undefined
-      ? located
-      : { ...located, expiry: JSON.parse(fields[4]) as Expiry };
+    // A fifth field: the entry's expiry (desired sources only), JSON without tabs, or empty; a
+    // sixth: its health gate (core/health.ts), JSON.
+    const e = fields[4];
+    const expiring =
+      e === undefined || e === '' ? located : { ...located, expiry: JSON.parse(e) as Expiry };
+    const h = fields[5];
+    return h === undefined ? expiring : { ...expiring, health: JSON.parse(h) as HealthGate };
   });
 }
 
@@ -163,10 +169,12 @@ export function encodeSourceRoutes(s: StoredSource, values: ValueIds): string {
       r.source === undefined
         ? base
         : `${base}\t${r.source.line}\t${r.source.col}\t${r.source.source}`;
-    if (r.expiry === undefined) parts.push(located);
+    if (r.expiry === undefined && r.health === undefined) parts.push(located);
     else {
       const withSource = r.source === undefined ? `${base}\t0\t0\t` : located;
-      parts.push(`${withSource}\t${JSON.stringify(r.expiry)}`);
+      const expiry = r.expiry === undefined ? '' : JSON.stringify(r.expiry);
+      const health = r.health === undefined ? '' : `\t${JSON.stringify(r.health)}`;
+      parts.push(`${withSource}\t${expiry}${health}`);
     }
   }
   return parts.join('\n');

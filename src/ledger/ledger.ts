@@ -305,6 +305,22 @@ export class Ledger {
     return known;
   }
 
+  /** The last state of each health check (core/health.ts), persisted across restarts. */
+  getHealthStates(): ReadonlyMap<string, 'up' | 'down'> {
+    const rows = this.db.prepare('SELECT name, state FROM health_state').raw().all() as [
+      string,
+      string,
+    ][];
+    return new Map(rows.map(([n, st]) => [n, st === 'up' ? 'up' : 'down'] as const));
+  }
+
+  /** Record a health check's new state (on each change of state). */
+  setHealthState(name: string, state: 'up' | 'down', now: number): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO health_state (name, state, changed_at) VALUES (?, ?, ?)')
+      .run(name, state, now);
+  }
+
   /** The api source (the last accepted PUT or form edit); empty when never set. */
   getApiRoutes(): Route[] {
     return readApiRoutes(this.db);

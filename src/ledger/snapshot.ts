@@ -44,6 +44,26 @@ export function readLedgerSnapshot(stateDir: string): LedgerSnapshot {
   }
 }
 
+/**
+ * The health checks' persisted states (`plan --from-state`), read-only; empty when the ledger
+ * predates them or holds none. Throws E_STATE if there is no ledger.
+ */
+export function readHealthStates(stateDir: string): ReadonlyMap<string, 'up' | 'down'> {
+  const path = join(stateDir, LEDGER_FILE);
+  const db = openDb(path, true);
+  try {
+    const rows = db.prepare('SELECT name, state FROM health_state').raw().all() as [
+      string,
+      string,
+    ][];
+    return new Map(rows.map(([n, st]) => [n, st === 'up' ? 'up' : 'down'] as const));
+  } catch {
+    return new Map();
+  } finally {
+    db.close();
+  }
+}
+
 function snapshotOf(db: Db): LedgerSnapshot {
   const version = readSchemaVersion(db);
   const parts = version === 1 ? readLedgerV1(db) : readV2(db, version);

@@ -1,6 +1,7 @@
 // The ReconcilerHandle: what the HTTP API (issue 4) and `run` read from and ask of the running
 // reconciler, and the status shape it serves. Types only: src/http imports them with `import type`
 // (style.md B4); the Reconciler implements the handle.
+import type { HealthStatus } from './checks/health-runtime.js';
 import type { Diagnostic, Result } from '../core/diagnostic.js';
 import type { GuardVerdict } from '../core/guard.js';
 import type { Plan, PlanSummary } from '../core/plan.js';
@@ -156,6 +157,8 @@ export interface ReconcilerStatus {
   readonly recentReconciles?: readonly ReconcileRecord[];
   /** Entries with `expires` / `ttl` at the last reconcile (absent before the first one). */
   readonly expiry?: ExpiryStatus;
+  /** Health-gated announcements (checks declared and a checker running), runtime/checks/. */
+  readonly checks?: HealthStatus;
 }
 
 /** Expiring entries: counts, and the soonest ones with when they expire(d). */

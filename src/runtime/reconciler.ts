@@ -32,6 +32,7 @@ import { LogField, type Logger } from './logger.js';
 import { isCleanRecord, StatusTracker } from './status.js';
 import { NamedTimers } from './timers.js';
 import type { AdjRibVerifier } from './verifier.js';
+import type { HealthRuntime } from './checks/health-runtime.js';
 
 export interface ReconcilerDeps {
   readonly logger: Logger;
@@ -46,6 +47,8 @@ export interface ReconcilerDeps {
   readonly exabgp?: { readonly version: string | null; readonly dialect: string };
   /** `--verify`: checked after the first clean reconcile, then every `options.intervalMs`. */
   readonly verifier?: AdjRibVerifier;
+  /** Health-gated announcements: the desired state passes through the gates before the diff. */
+  readonly health?: HealthRuntime;
 }
 
 export interface ReconcilerOptions {
@@ -102,6 +105,7 @@ export class Reconciler implements ReconcilerHandle {
     this.status = new StatusTracker(deps);
     this.timers = new NamedTimers(deps.clock);
     this.verifyDue = deps.verifier !== undefined;
+    deps.health?.onChange((reason) => this.trigger(reason, { full: true }));
   }
 
   requestReconcile(): void {
@@ -134,6 +138,7 @@ export class Reconciler implements ReconcilerHandle {
   async stop(): Promise<void> {
     this.stopping = true;
     this.timers.clearAll();
+    this.deps.health?.stop();
     this.deps.verifier?.abort();
     await this.running;
   }
@@ -175,7 +180,8 @@ export class Reconciler implements ReconcilerHandle {
       }
       // Expired entries (`expires`, `ttl`) are not desired: withdrawn at their expiry.
       const expiry = this.expiryView(current, true);
-      const desired = expiry.active;
+      // Health gates (checks' states are an input): closed gates withdraw or drain their routes.
+      const desired = this.healthView(expiry.active, true);
       this.armExpiry(expiry, log);
       const { plan, lines, view } = computePlan(desired, this.deps.ledger, this.options, keys);
       this.diffScope =
@@ -332,7 +338,16 @@ export class Reconciler implements ReconcilerHandle {
   }
 
   private computePlan(desired: RouteSet): ComputedPlan {
-    return computePlan(this.expiryView(desired, false).active, this.deps.ledger, this.options);
+    const active = this.healthView(this.expiryView(desired, false).active, false);
+    return computePlan(active, this.deps.ledger, this.options);
+  }
+
+  /** `desired` through the health gates (the input itself when no health runtime). */
+  private healthView(desired: RouteSet, record: boolean): RouteSet {
+    const health = this.deps.health;
+    if (health === undefined) return desired;
+    const announced = this.deps.ledger.announced;
+    return health.view(desired, (key) => announced.has(key), record).active;
   }
 
   /**
@@ -385,9 +400,15 @@ export class Reconciler implements ReconcilerHandle {
     const snapshot = this.status.snapshot(this.deps.desired, this.deps.writer);
     const verifier = this.deps.verifier;
     const withVerify = verifier === undefined ? snapshot : { ...snapshot, verify: verifier.status };
-    return this.expiry === undefined
-      ? withVerify
-      : { ...withVerify, expiry: expiryStatus(this.expiry, this.deps.clock.now()) };
+    const withExpiry =
+      this.expiry === undefined
+        ? withVerify
+        : { ...withVerify, expiry: expiryStatus(this.expiry, this.deps.clock.now()) };
+    // The `checks` section only while some check is declared.
+    const checks = this.deps.health?.status();
+    return checks === undefined || checks.checks.length === 0
+      ? withExpiry
+      : { ...withExpiry, checks };
   }
 
   getDesired(): RouteSet {

@@ -46,9 +46,48 @@ describe('renderLiveStatus', () => {
     expect(text).toContain('last        no reconcile yet');
   });
 
-  it('shows a section it does not know (checks, speakers, flows) as JSON under its name', () => {
-    const text = renderLiveStatus(state({ checks: [{ name: 'dns', ok: false }] }), 'http://x', NOW);
-    expect(text).toContain('\nchecks\n  [\n    {\n      "name": "dns",\n      "ok": false\n');
+  it('shows a section it does not know (speakers, flows) as JSON under its name', () => {
+    const text = renderLiveStatus(
+      state({ speakers: [{ name: 'dns', ok: false }] }),
+      'http://x',
+      NOW,
+    );
+    expect(text).toContain('\nspeakers\n  [\n    {\n      "name": "dns",\n      "ok": false\n');
+  });
+
+  it('shows the health checks section as text: gated routes, each check and its last result', () => {
+    const checks = {
+      floor: 1,
+      floor_rule: '50%',
+      routes: { announced: 1, drained: 1, withdrawn: 1, held_by_floor: 0 },
+      conflicts: [],
+      checks: [
+        {
+          name: 'dns',
+          kind: 'tcp',
+          state: 'down',
+          damped: false,
+          transitions: 3,
+          origin: 'result',
+          last: { ok: false, reason: 'connect ECONNREFUSED', latency_ms: 2 },
+        },
+        {
+          name: 'web',
+          kind: 'http',
+          state: 'up',
+          damped: false,
+          transitions: 0,
+          origin: 'persisted',
+          last: null,
+        },
+      ],
+    };
+    const text = renderLiveStatus(state({ checks }), 'http://x', NOW);
+    expect(text).toContain(
+      'gated routes: 1 announced, 1 drained, 1 withdrawn, 0 held by the floor (50% = 1)',
+    );
+    expect(text).toContain('dns (tcp) down  connect ECONNREFUSED, 2 ms, 3 transitions');
+    expect(text).toContain('web (http) up  no result yet (persisted state), 0 transitions');
   });
 });
 

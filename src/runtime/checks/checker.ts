@@ -1,0 +1,225 @@
+// The health checker: runs each declared check on its interval (fast-interval while its state is
+// changing), at most `concurrency` at once, feeds results to the pure state machine (core/health.ts),
+// persists each change of state in the ledger and asks for a reconcile (level-based: the reconcile
+// reads the current states, never an event). Probes are asynchronous: nothing blocks the loop.
+import {
+  DEFAULT_DAMPING,
+  effectiveState,
+  initialMachine,
+  stepCheck,
+  type CheckMachine,
+  type CheckResult,
+  type CheckSpec,
+  type CheckState,
+  type Damping,
+} from '../../core/health.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { probe as runProbe, type ProbeOutcome } from './probes.js';
+
+export interface CheckerDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Persisted states (the ledger's) for checks that have no result yet. */
+  readonly persisted: ReadonlyMap<string, CheckState>;
+  /** Record a new effective state (the ledger). */
+  readonly persist: (name: string, state: CheckState, now: number) => void;
+  /** An effective state changed: reconcile. */
+  readonly onChange: (reason: string) => void;
+  readonly concurrency?: number;
+  readonly damping?: Damping;
+  /** Tests: replace the probes. */
+  readonly probe?: (spec: CheckSpec) => Promise<ProbeOutcome>;
+}
+
+/** One check's entry in /v1/status and /metrics. */
+export interface CheckStatus {
+  readonly name: string;
+  readonly kind: string;
+  /** The state gates use: `down` while damped. */
+  readonly state: CheckState;
+  /** The state the results established. */
+  readonly resultState: CheckState;
+  readonly origin: CheckMachine['origin'];
+  readonly damped: boolean;
+  readonly transitions: number;
+  readonly since: string | null;
+  readonly last: {
+    readonly ok: boolean;
+    readonly at: string;
+    readonly latencyMs: number;
+    readonly reason: string;
+  } | null;
+  readonly runs: number;
+}
+
+interface Running {
+  spec: CheckSpec;
+  machine: CheckMachine;
+  timer: TimerHandle | undefined;
+  busy: boolean;
+  runs: number;
+  /** The spec this run was started for (a changed spec's stale result is dropped). */
+  generation: number;
+}
+
+export const DEFAULT_CHECK_CONCURRENCY = 32;
+
+export class HealthChecker {
+  private readonly checks = new Map<string, Running>();
+  private readonly queue: string[] = [];
+  private active = 0;
+  private stopped = false;
+  private generation = 0;
+
+  constructor(private readonly deps: CheckerDeps) {}
+
+  /** Run exactly these checks: start new ones, drop gone ones, keep the state of changed ones. */
+  sync(specs: ReadonlyMap<string, CheckSpec>): void {
+    if (this.stopped) return;
+    for (const [name, c] of this.checks)
+      if (!specs.has(name)) {
+        if (c.timer !== undefined) this.deps.clock.clearTimeout(c.timer);
+        this.checks.delete(name);
+      }
+    for (const [name, spec] of specs) {
+      const known = this.checks.get(name);
+      if (known !== undefined) {
+        if (JSON.stringify(known.spec) === JSON.stringify(spec)) continue;
+        known.spec = spec;
+        known.generation = ++this.generation;
+        this.schedule(name, 0);
+        continue;
+      }
+      this.checks.set(name, {
+        spec,
+        machine: initialMachine(spec, this.deps.persisted.get(name)),
+        timer: undefined,
+        busy: false,
+        runs: 0,
+        generation: ++this.generation,
+      });
+      this.schedule(name, 0);
+    }
+  }
+
+  /** The effective state of every running check. */
+  states(): Map<string, CheckState> {
+    const out = new Map<string, CheckState>();
+    for (const [name, c] of this.checks) out.set(name, effectiveState(c.machine));
+    return out;
+  }
+
+  status(): CheckStatus[] {
+    return [...this.checks.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, c]) => {
+        const m = c.machine;
+        return {
+          name,
+          kind: c.spec.kind,
+          state: effectiveState(m),
+          resultState: m.state,
+          origin: m.origin,
+          damped: m.damped,
+          transitions: m.transitions,
+          since: m.since === undefined ? null : new Date(m.since).toISOString(),
+          last:
+            m.last === undefined
+              ? null
+              : {
+                  ok: m.last.ok,
+                  at: new Date(m.last.at).toISOString(),
+                  latencyMs: m.last.latencyMs,
+                  reason: m.last.reason,
+                },
+          runs: c.runs,
+        };
+      });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const c of this.checks.values())
+      if (c.timer !== undefined) this.deps.clock.clearTimeout(c.timer);
+    this.checks.clear();
+    this.queue.length = 0;
+  }
+
+  private schedule(name: string, delay: number): void {
+    const c = this.checks.get(name);
+    if (c === undefined || this.stopped) return;
+    if (c.timer !== undefined) this.deps.clock.clearTimeout(c.timer);
+    c.timer = this.deps.clock.setTimeout(() => {
+      c.timer = undefined;
+      this.enqueue(name);
+    }, delay);
+  }
+
+  private enqueue(name: string): void {
+    if (!this.queue.includes(name)) this.queue.push(name);
+    this.pump();
+  }
+
+  private pump(): void {
+    const limit = this.deps.concurrency ?? DEFAULT_CHECK_CONCURRENCY;
+    while (this.active < limit && this.queue.length > 0) {
+      const name = this.queue.shift() as string;
+      const c = this.checks.get(name);
+      if (c === undefined || c.busy) continue;
+      this.active++;
+      c.busy = true;
+      void this.runOne(name, c).finally(() => {
+        this.active--;
+        c.busy = false;
+        this.pump();
+      });
+    }
+  }
+
+  private async runOne(name: string, c: Running): Promise<void> {
+    const { clock, log } = this.deps;
+    const generation = c.generation;
+    const spec = c.spec;
+    const started = clock.now();
+    let outcome: ProbeOutcome;
+    try {
+      outcome = await (this.deps.probe ?? runProbe)(spec);
+    } catch (err) {
+      outcome = { ok: false, reason: `probe failed: ${(err as Error).message}` };
+    }
+    if (this.stopped || this.checks.get(name) !== c || c.generation !== generation) return;
+    const at = clock.now();
+    const result: CheckResult = {
+      ok: outcome.ok,
+      at,
+      latencyMs: at - started,
+      reason: outcome.reason,
+    };
+    const before = c.machine;
+    c.machine = stepCheck(before, spec, result, this.deps.damping ?? DEFAULT_DAMPING);
+    c.runs++;
+    const was = effectiveState(before);
+    const now = effectiveState(c.machine);
+    if (c.machine.damped !== before.damped)
+      log.info(
+        { check: name, damped: c.machine.damped, flaps: c.machine.flaps.length },
+        c.machine.damped
+          ? `health check ${name} is flapping: held down (its routes stay in the safe state)`
+          : `health check ${name} stopped flapping`,
+      );
+    if (now !== was || before.origin !== 'result') {
+      if (now !== was) {
+        log.info(
+          { check: name, state: now, reason: result.reason, latencyMs: result.latencyMs },
+          `health check ${name} is ${now}: ${result.reason}`,
+        );
+        this.deps.onChange(`health check ${name} is ${now}`);
+      }
+      this.deps.persist(name, now, at);
+    }
+    // Fast interval while a streak is building towards a change of state.
+    const changing = c.machine.streak > 0;
+    this.schedule(name, changing ? spec.fastIntervalMs : spec.intervalMs);
+  }
+}

@@ -1,0 +1,147 @@
+// One run of a health check (tcp connect, http request, exec of an argument list), bounded by its
+// timeout. Nothing is written to stdout: an exec'd program's output is discarded, and a timeout
+// kills its whole process group. Each probe resolves, never rejects.
+import { spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
+import type { CheckSpec } from '../../core/health.js';
+
+export interface ProbeOutcome {
+  readonly ok: boolean;
+  readonly reason: string;
+}
+
+/** The most of an HTTP body read for the `body` substring. */
+const MAX_BODY_BYTES = 65_536;
+
+export async function probe(spec: CheckSpec): Promise<ProbeOutcome> {
+  if (spec.maintenanceFile !== undefined) {
+    const present = await access(spec.maintenanceFile).then(
+      () => true,
+      () => false,
+    );
+    if (present) return { ok: false, reason: `maintenance file ${spec.maintenanceFile} present` };
+  }
+  if (spec.kind === 'tcp')
+    return probeTcp(spec.host ?? '127.0.0.1', spec.port ?? 0, spec.timeoutMs);
+  if (spec.kind === 'http') return probeHttp(spec);
+  return probeExec(spec.command ?? [], spec.timeoutMs);
+}
+
+function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (o: ProbeOutcome): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(o);
+    };
+    const timer = setTimeout(
+      () => done({ ok: false, reason: `timeout after ${timeoutMs}ms` }),
+      timeoutMs,
+    );
+    socket.once('connect', () => done({ ok: true, reason: `connected to ${host}:${port}` }));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      done({ ok: false, reason: `connect ${err.code ?? err.message}` }),
+    );
+  });
+}
+
+function probeHttp(spec: CheckSpec): Promise<ProbeOutcome> {
+  const url = new URL(spec.url ?? '');
+  const [lo, hi] = spec.status ?? [200, 399];
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (o: ProbeOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(o);
+    };
+    const timer = setTimeout(
+      () => done({ ok: false, reason: `timeout after ${spec.timeoutMs}ms` }),
+      spec.timeoutMs,
+    );
+    const req = request(
+      url,
+      {
+        method: spec.method ?? 'GET',
+        headers: { 'user-agent': 'exabgp-reconciler-health' },
+        ...(spec.insecure === true ? { rejectUnauthorized: false } : {}),
+      },
+      (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        if (status < lo || status > hi) {
+          done({ ok: false, reason: `HTTP ${status}` });
+          return;
+        }
+        if (spec.body === undefined || spec.method === 'HEAD') {
+          done({ ok: true, reason: `HTTP ${status}` });
+          return;
+        }
+        const want = spec.body;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+          if (text.includes(want)) done({ ok: true, reason: `HTTP ${status}, body matches` });
+          else if (text.length > MAX_BODY_BYTES)
+            done({ ok: false, reason: `HTTP ${status}, body lacks ${JSON.stringify(want)}` });
+        });
+        res.on('end', () =>
+          done(
+            text.includes(want)
+              ? { ok: true, reason: `HTTP ${status}, body matches` }
+              : { ok: false, reason: `HTTP ${status}, body lacks ${JSON.stringify(want)}` },
+          ),
+        );
+        res.on('error', (err) => done({ ok: false, reason: `read ${err.message}` }));
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      done({ ok: false, reason: `request ${err.code ?? err.message}` }),
+    );
+    req.end();
+  });
+}
+
+function probeExec(command: readonly string[], timeoutMs: number): Promise<ProbeOutcome> {
+  const [file = '', ...args] = command;
+  return new Promise((resolve) => {
+    let settled = false;
+    const child = spawn(file, args, { detached: true, stdio: 'ignore', shell: false });
+    const done = (o: ProbeOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(o);
+    };
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      killGroup();
+      done({ ok: false, reason: `timeout after ${timeoutMs}ms (process group killed)` });
+    }, timeoutMs);
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      done({ ok: false, reason: `exec ${err.code ?? err.message}` }),
+    );
+    child.once('exit', (code, signal) => {
+      // The program is done: whatever it left in its group goes too.
+      killGroup();
+      done(
+        code === 0
+          ? { ok: true, reason: 'exit 0' }
+          : { ok: false, reason: signal !== null ? `killed by ${signal}` : `exit ${code ?? '?'}` },
+      );
+    });
+  });
+}
