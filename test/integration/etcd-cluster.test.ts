@@ -5,23 +5,18 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import type { Route } from '../../src/core/route.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { createSilentLogger } from '../../src/runtime/logger.js';
-import type { ApiRouteStore } from '../../src/sources/api.js';
 import { EtcdApiSource } from '../../src/sources/etcd.js';
 import { EtcdDocumentStore } from '../../src/sources/etcd-store.js';
 import { route } from '../helpers/routes.js';
-import { leaderOf, startEtcd, until, waitHealthy, type EtcdCluster } from './etcd-harness.js';
-
-class MemoryStore implements ApiRouteStore {
-  routes: readonly Route[] = [];
-  getApiRoutes(): readonly Route[] {
-    return this.routes;
-  }
-  setApiRoutes(routes: readonly Route[]): void {
-    this.routes = routes;
-  }
-}
+import {
+  leaderOf,
+  MemoryStore,
+  startEtcd,
+  testApiSource,
+  until,
+  waitHealthy,
+  type EtcdCluster,
+} from './etcd-harness.js';
 
 let etcd: EtcdCluster;
 let client: Etcd3;
@@ -37,17 +32,7 @@ afterAll(async () => {
 });
 
 function source(prefix: string, store = new MemoryStore(), c = client): EtcdApiSource {
-  return new EtcdApiSource({
-    client: c,
-    prefix,
-    speaker: 'x',
-    store,
-    clock: systemClock,
-    logger: createSilentLogger(),
-    resyncMs: 500,
-    retryInitialMs: 100,
-    retryMaxMs: 500,
-  });
+  return testApiSource(c, prefix, 'x', store);
 }
 
 /** `n` routes with random communities each: a document of several shards. */

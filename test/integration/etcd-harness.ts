@@ -5,6 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import type { Route } from '../../src/core/route.js';
+import { systemClock } from '../../src/runtime/clock.js';
+import { createSilentLogger } from '../../src/runtime/logger.js';
+import type { ApiRouteStore } from '../../src/sources/api.js';
+import { EtcdApiSource } from '../../src/sources/etcd.js';
 
 export interface EtcdMember {
   readonly name: string;
@@ -132,4 +137,37 @@ export async function leaderOf(cluster: EtcdCluster): Promise<EtcdMember> {
     }
   }
   throw new Error('no etcd leader found');
+}
+
+/** The api source's local store, in memory (counts its writes). */
+export class MemoryStore implements ApiRouteStore {
+  routes: readonly Route[] = [];
+  writes = 0;
+  getApiRoutes(): readonly Route[] {
+    return this.routes;
+  }
+  setApiRoutes(routes: readonly Route[]): void {
+    this.routes = routes;
+    this.writes += 1;
+  }
+}
+
+/** An etcd api source under `prefix` with short test timings. */
+export function testApiSource(
+  client: Etcd3,
+  prefix: string,
+  speaker: string,
+  store: ApiRouteStore = new MemoryStore(),
+): EtcdApiSource {
+  return new EtcdApiSource({
+    client,
+    prefix,
+    speaker,
+    store,
+    clock: systemClock,
+    logger: createSilentLogger(),
+    resyncMs: 500,
+    retryInitialMs: 100,
+    retryMaxMs: 500,
+  });
 }

@@ -7,25 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Etcd3 } from 'etcd3';
 import { routeKey, type Route } from '../../src/core/route.js';
 import { isReconcilerError } from '../../src/errors.js';
-import { systemClock } from '../../src/runtime/clock.js';
-import { createSilentLogger } from '../../src/runtime/logger.js';
-import type { ApiRouteStore } from '../../src/sources/api.js';
 import { EtcdApiSource } from '../../src/sources/etcd.js';
 import { EtcdDocumentStore, SHARD_BYTES } from '../../src/sources/etcd-store.js';
 import { route } from '../helpers/routes.js';
-import { startEtcd, until, type EtcdCluster } from './etcd-harness.js';
-
-class MemoryStore implements ApiRouteStore {
-  routes: readonly Route[] = [];
-  writes = 0;
-  getApiRoutes(): readonly Route[] {
-    return this.routes;
-  }
-  setApiRoutes(routes: readonly Route[]): void {
-    this.routes = routes;
-    this.writes += 1;
-  }
-}
+import { MemoryStore, startEtcd, testApiSource, until, type EtcdCluster } from './etcd-harness.js';
 
 const keys = (routes: readonly Route[]): string[] => routes.map(routeKey).sort();
 
@@ -43,17 +28,7 @@ afterAll(async () => {
 });
 
 function source(prefix: string, store = new MemoryStore(), c = client): EtcdApiSource {
-  return new EtcdApiSource({
-    client: c,
-    prefix,
-    speaker: 'test',
-    store,
-    clock: systemClock,
-    logger: createSilentLogger(),
-    resyncMs: 1000,
-    retryInitialMs: 100,
-    retryMaxMs: 500,
-  });
+  return testApiSource(c, prefix, 'test', store);
 }
 
 describe('the etcd document store', () => {
