@@ -12,7 +12,7 @@ import { requestMediaType, requireUtf8 } from './media-type.js';
 import { ERROR_SCHEMA, PLAN_SCHEMA, ROUTE_DOCUMENT_PLACEHOLDER } from './openapi.js';
 import type { RouteContext } from './route-context.js';
 import { quote } from './text.js';
-import { renderDesiredWithSources, renderPlanView } from './views.js';
+import { renderDesiredWithSources, renderPlanViewText } from './views.js';
 
 const JSON_TYPES = ['application/json'];
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
@@ -175,7 +175,9 @@ function registerPut(app: FastifyInstance, ctx: RouteContext): void {
       });
       void reply.header('etag', result.etag);
       void reply.code(result.stored && result.view.guard.tripped ? 202 : 200);
-      return renderPlanView(result.view);
+      // a 100k-route plan is ~20 MB of JSON: built in slices, sent as is (no second serialisation)
+      void reply.type('application/json; charset=utf-8');
+      return renderPlanViewText(result.view);
     },
   );
 }
