@@ -1,21 +1,14 @@
 // The classic POST / endpoint with FlowSpec lines: `announce flow route ...` / `withdraw flow route ...`
 // (single-line and block forms) edit the api source; a broad rule waits for confirmation.
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeHarness, type Harness } from './server-helpers.js';
+import { makeHarness, type Harness, postForm } from './server-helpers.js';
 
 let h: Harness;
 afterEach(async () => {
   await h.app.close();
 });
 
-function form(command: string) {
-  return h.app.inject({
-    method: 'POST',
-    url: '/',
-    payload: `command=${encodeURIComponent(command)}`,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-}
+const form = (command: string) => postForm(h, command);
 
 const BLOCK =
   'announce flow route { match { destination 203.0.113.10/32; protocol udp; destination-port =53; } then { rate-limit 9600; } }';

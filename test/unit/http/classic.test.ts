@@ -1,21 +1,14 @@
 // The classic POST / form endpoint: announce/withdraw edit the api source; everything else is a
 // 400 that changes nothing.
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeHarness, multipartBody, type Harness } from './server-helpers.js';
+import { makeHarness, multipartBody, type Harness, postForm } from './server-helpers.js';
 
 let h: Harness;
 afterEach(async () => {
   await h.app.close();
 });
 
-function form(command: string) {
-  return h.app.inject({
-    method: 'POST',
-    url: '/',
-    payload: `command=${encodeURIComponent(command)}`,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-}
+const form = (command: string) => postForm(h, command);
 
 function curlForm(fields: readonly [string, string][]) {
   const { payload, contentType } = multipartBody(fields);

@@ -38,3 +38,13 @@ export function multipartBody(fields: readonly [string, string][]): {
 
 export const YAML = { 'content-type': 'application/yaml' } as const;
 export const JSON_TYPE = { 'content-type': 'application/json' } as const;
+
+/** POST / with one urlencoded `command` field (the classic endpoint). */
+export function postForm(h: Harness, command: string) {
+  return h.app.inject({
+    method: 'POST',
+    url: '/',
+    payload: `command=${encodeURIComponent(command)}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+}
