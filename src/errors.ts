@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'E_DUPLICATE_ROUTE'
   | 'E_EXPIRY'
   | 'W_EXPIRED'
+  | 'W_FLEET_HELD'
   | 'E_HEALTH'
   | 'E_CONFLICT'
   | 'E_SELECTOR'

@@ -368,7 +368,7 @@ async function runSession(
     speaker: fleet.speaker,
   });
   // In a fleet the api source lives in etcd (the ledger keeps the last one seen: fail static).
-  const fleetParts = startFleet(fleet, { store: ledger, clock, logger });
+  const fleetParts = startFleet(fleet, { store: ledger, clock, logger, guard: settings.guard });
   if (fleetParts !== null)
     logger.info(
       { speaker: fleet.speaker.name, labels: fleet.speaker.labels, etcd: fleet.etcd?.endpoints },
