@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'E_YAML'
   | 'E_SCHEMA'
   | 'E_FILE_TOO_LARGE'
+  | 'E_DIR_TOO_LARGE'
   | 'E_ALIAS_LIMIT'
   | 'E_PREFIX'
   | 'E_HOST_BITS'
