@@ -382,6 +382,8 @@ async function runSession(
     () => ledger.loadDesiredSources(),
   );
   const verifier = createVerifier(settings, ack, { logger, clock, ledger, writer, dialect });
+  // A route of a family a neighbor is not configured for never reaches its adj-rib-out.
+  if (answered?.families !== undefined) verifier?.noteFamilies(answered.families);
   const healthRuntime = new HealthRuntime(
     ledger,
     clock,

@@ -27,6 +27,8 @@ export interface AdjRibComparison {
   readonly matched: number;
   /** Entries skipped because their ledger key is pending (unknown state, re-asserted anyway). */
   readonly skippedPending: number;
+  /** (neighbor, route) pairs not expected: the route's family is not configured on the neighbor. */
+  readonly unconfigured: number;
 }
 
 export interface CompareOptions {
@@ -39,6 +41,12 @@ export interface CompareOptions {
    * dump is not called missing (it may be that line); different and extra flows still count.
    */
   readonly unreadFlows?: ReadonlySet<string>;
+  /**
+   * Families configured per neighbor (`show neighbor extensive`): a route of another family never
+   * reaches that neighbor's adj-rib-out, so it is not missing there. A neighbor not in the map is
+   * compared for every family.
+   */
+  readonly families?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Ledger changes that make the next diff repair the drift. */
@@ -73,21 +81,35 @@ function neighborsToCompare(
   return neighbors;
 }
 
-/** What the ledger says neighbor N holds: (N, K) if the ledger has it, else (`*`, K). */
-function expectedAt(ledger: RouteSet, neighbors: ReadonlySet<string>): Map<RouteKey, Route> {
+/**
+ * What the ledger says neighbor N holds: (N, K) if the ledger has it, else (`*`, K), for the
+ * families configured on N. `unconfigured` counts the pairs left out for their family.
+ */
+function expectedAt(
+  ledger: RouteSet,
+  neighbors: ReadonlySet<string>,
+  families: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+): { expected: Map<RouteKey, Route>; unconfigured: number } {
   const expected = new Map<RouteKey, Route>();
+  let unconfigured = 0;
+  const carries = (n: string, r: Route): boolean => {
+    const configured = families?.get(n);
+    if (configured === undefined || configured.has(`${r.afi} ${r.safi}`)) return true;
+    unconfigured += 1;
+    return false;
+  };
   for (const r of ledger.values()) {
     if (r.target !== ALL_NEIGHBORS) {
-      if (neighbors.has(r.target)) expected.set(routeKey(r), r);
+      if (neighbors.has(r.target) && carries(r.target, r)) expected.set(routeKey(r), r);
       continue;
     }
     const rk = ribKey(r);
     for (const n of neighbors) {
       const at = `${n} ${rk}`;
-      if (!ledger.has(at)) expected.set(at, r);
+      if (!ledger.has(at) && carries(n, r)) expected.set(at, r);
     }
   }
-  return expected;
+  return { expected, unconfigured };
 }
 
 /**
@@ -120,7 +142,7 @@ export function compareAdjRibOut(
   const pending = options.pending ?? NONE;
   const unreadFlows = options.unreadFlows ?? NONE;
   const neighbors = neighborsToCompare(ledger, dump, options.neighbors ?? []);
-  const expected = expectedAt(ledger, neighbors);
+  const { expected, unconfigured } = expectedAt(ledger, neighbors, options.families);
   const missing: Drift[] = [];
   const different: Drift[] = [];
   const extra: Drift[] = [];
@@ -157,6 +179,7 @@ export function compareAdjRibOut(
     neighbors: [...neighbors].sort(),
     matched,
     skippedPending,
+    unconfigured,
   };
 }
 

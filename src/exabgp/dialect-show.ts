@@ -172,3 +172,17 @@ export function parseNeighborHeading(line: string): string | undefined {
   if (m === null) return undefined;
   return parseAddress(m[1] ?? '')?.address;
 }
+
+/**
+ * A family line of a `show neighbor extensive` block's Families section (`   ipv4 flow:   enabled
+ * n/a   disabled`; the same columns on 4.2.21 and 5.0.13): the family and whether it is configured
+ * on our side (Local). With no `family {}` block every known family is listed enabled.
+ * @example parseFamilyLine('   ipv4 unicast:   enabled   n/a   disabled') // { family: 'ipv4 unicast', local: true }
+ */
+export function parseFamilyLine(
+  line: string,
+): { readonly family: string; readonly local: boolean } | undefined {
+  const m = /^\s+(ipv4|ipv6|l2vpn|bgp-ls) ([a-z0-9-]+):\s+(enabled|disabled)\s/.exec(line);
+  if (m === null) return undefined;
+  return { family: `${m[1]} ${m[2]}`, local: m[3] === 'enabled' };
+}

@@ -63,6 +63,7 @@ const KIND_MESSAGES: Readonly<Record<DriftKind, string>> = {
 export class AdjRibVerifier {
   private collecting: string[] | undefined;
   private readonly neighbors = new Set<string>();
+  private families: ReadonlyMap<string, ReadonlySet<string>> | undefined;
   private last: VerifyStatus | null = null;
   private abortRun: (() => void) | undefined;
 
@@ -78,6 +79,11 @@ export class AdjRibVerifier {
 
   get inFlight(): boolean {
     return this.collecting !== undefined;
+  }
+
+  /** The families configured per neighbor (the handshake's `show neighbor extensive`). */
+  noteFamilies(families: ReadonlyMap<string, ReadonlySet<string>>): void {
+    this.families = families;
   }
 
   /** A neighbor ExaBGP told us about (neighbor-changes): bound to our process. */
@@ -158,6 +164,7 @@ export class AdjRibVerifier {
       neighbors: this.neighbors,
       pending: ledger.pendingKeys,
       unreadFlows,
+      ...(this.families === undefined ? {} : { families: this.families }),
     });
     const repair = planAdjRibRepair(comparison);
     if (repair.reassert.length > 0)

@@ -3,7 +3,7 @@
 // owed to the dead process. Nothing here writes a route; every answer before the barrier is dropped.
 import type { Clock, TimerHandle } from '../../runtime/clock.js';
 import { parseVersionAnswer, type ExabgpVersion } from '../dialect.js';
-import { parseNeighborHeading } from '../dialect-show.js';
+import { parseFamilyLine, parseNeighborHeading } from '../dialect-show.js';
 import type { AnswerInterceptor, ExabgpWriter } from './writer.js';
 
 /**
@@ -39,6 +39,11 @@ export interface HandshakeResult {
   readonly dropped: number;
   /** Canonical addresses of ExaBGP's neighbors (NEIGHBORS_LINE), sorted; when it answered. */
   readonly neighbors?: readonly string[];
+  /**
+   * The families configured on each of them (`ipv4 unicast`, `ipv6 flow`, ...): a route of another
+   * family never reaches that neighbor's adj-rib-out. Only for neighbors whose block listed them.
+   */
+  readonly families?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
@@ -89,8 +94,8 @@ export async function runHandshake(
     ]);
     const found = version === undefined ? {} : { version };
     if (outcome !== 'done') return { outcome, dropped, ...found };
-    const neighbors = await askNeighbors(writer, clock, timeoutMs);
-    return { outcome, dropped, ...found, ...(neighbors === undefined ? {} : { neighbors }) };
+    const asked = await askNeighbors(writer, clock, timeoutMs);
+    return { outcome, dropped, ...found, ...(asked === undefined ? {} : asked) };
   } catch {
     return { outcome: 'closed', dropped, ...(version === undefined ? {} : { version }) };
   } finally {
@@ -99,13 +104,21 @@ export async function runHandshake(
   }
 }
 
-/** `show neighbor extensive` → the neighbors' addresses; undefined on error, timeout or close. */
+/**
+ * `show neighbor extensive` → the neighbors' addresses and configured families; undefined on
+ * error, timeout or close.
+ */
 async function askNeighbors(
   writer: ExabgpWriter,
   clock: Clock,
   timeoutMs: number,
-): Promise<readonly string[] | undefined> {
+): Promise<
+  | { readonly neighbors: readonly string[]; families: ReadonlyMap<string, ReadonlySet<string>> }
+  | undefined
+> {
   const seen = new Set<string>();
+  const families = new Map<string, Set<string>>();
+  let current: string | undefined;
   // A predecessor killed during its own barrier: its summary and `done` can come now, before ours.
   let foreign = false;
   let finish: (ok: boolean) => void = () => undefined;
@@ -125,14 +138,23 @@ async function askNeighbors(
       arm();
       if (SUMMARY_HEADER.test(line)) foreign = true;
       const address = parseNeighborHeading(line);
-      if (address !== undefined) seen.add(address);
+      if (address !== undefined) {
+        seen.add(address);
+        current = foreign ? undefined : address;
+        return;
+      }
+      const family = current === undefined ? undefined : parseFamilyLine(line);
+      if (family === undefined || current === undefined || !family.local) return;
+      const set = families.get(current) ?? new Set<string>();
+      set.add(family.family);
+      families.set(current, set);
     },
   });
   try {
     arm();
     await writer.writeControl(NEIGHBORS_LINE);
     const ok = await Promise.race([finished, writer.whenClosed().then(() => false)]);
-    return ok ? [...seen].sort() : undefined;
+    return ok ? { neighbors: [...seen].sort(), families } : undefined;
   } catch {
     return undefined;
   } finally {

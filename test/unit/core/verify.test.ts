@@ -30,6 +30,34 @@ const summary = (c: AdjRibComparison): Record<string, unknown> => ({
   neighbors: c.neighbors,
 });
 
+describe('compareAdjRibOut with the families each neighbor is configured for', () => {
+  const V6 = '2001:db8:1::/48';
+  const ledger = routeSet([
+    { prefix: P },
+    { prefix: V6, nextHop: '2001:db8::1' },
+    at(N2, { prefix: V6, nextHop: '2001:db8::2' }),
+  ]);
+  const dump = routeSet([at(N1, { prefix: P }), at(N2, { prefix: P })]);
+
+  it('does not call a route missing at a neighbor not configured for its family', () => {
+    const families = new Map([
+      [N1, new Set(['ipv4 unicast'])],
+      [N2, new Set(['ipv4 unicast', 'ipv4 flow'])],
+    ]);
+    const c = compareAdjRibOut(ledger, dump, { neighbors: [N1, N2], families });
+    expect(summary(c)).toEqual({ missing: [], different: [], extra: [], neighbors: [N1, N2] });
+    expect(c.unconfigured).toBe(2); // the * route at N1, N2's own route at N2
+    expect(planAdjRibRepair(c).reassert).toEqual([]);
+  });
+
+  it('still calls it missing where the family is configured, or the families are unknown', () => {
+    const families = new Map([[N1, new Set(['ipv4 unicast', 'ipv6 unicast'])]]);
+    const c = compareAdjRibOut(ledger, dump, { neighbors: [N1, N2], families });
+    expect(c.missing.map(show)).toEqual([`${N1} ipv6 unicast ${V6}`, `${N2} ipv6 unicast ${V6}`]);
+    expect(c.unconfigured).toBe(0);
+  });
+});
+
 describe('compareAdjRibOut', () => {
   it.each<{
     name: string;

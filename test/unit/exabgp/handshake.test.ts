@@ -1,5 +1,6 @@
 // The start-up handshake against a fake ExaBGP: the flush, the version, and the barrier that
 // drops every answer owed to a dead predecessor (exabgp5.md §9).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/runtime/clock.js';
 import { startExabgpReader } from '../../../src/exabgp/io/reader.js';
@@ -67,6 +68,32 @@ function exabgp(stale: readonly string[], version = 'exabgp 4.2.21'): FakeExabgp
             : [],
   };
 }
+
+describe('the families each neighbor is configured for', () => {
+  it.each(['4.2', '5.0'])(
+    'reads them from show neighbor extensive as ExaBGP %s prints it (measured)',
+    async (v) => {
+      const text = readFileSync(
+        new URL(`../../fixtures/exabgp/show-neighbor-extensive-${v}.txt`, import.meta.url),
+        'utf8',
+      );
+      const { writer } = setup({
+        answer: () => 'done',
+        output: (l) =>
+          l === BARRIER_LINE ? SUMMARY : l === NEIGHBORS_LINE ? text.trimEnd().split('\n') : [],
+      });
+      const result = await runHandshake(writer, systemClock, 500);
+      expect(result.neighbors).toEqual(['127.0.0.2', '127.0.0.3']);
+      // 127.0.0.2 has `family { ipv4 unicast; ipv4 flow; }`; 127.0.0.3 no family block (all)
+      expect([...(result.families?.get('127.0.0.2') ?? [])]).toEqual(['ipv4 unicast', 'ipv4 flow']);
+      const all = result.families?.get('127.0.0.3');
+      expect(all?.size).toBeGreaterThanOrEqual(17); // 4.2.21: 17, 5.0.13: 21
+      expect(all?.has('ipv6 unicast') && all.has('ipv6 flow') && all.has('ipv4 mpls-vpn')).toBe(
+        true,
+      );
+    },
+  );
+});
 
 describe('the start-up handshake', () => {
   it('writes the flush, version and barrier before anything else and learns the version', async () => {
