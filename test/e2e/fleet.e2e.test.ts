@@ -248,12 +248,21 @@ describeVersions('a fleet of three speakers on etcd', { needMain: true }, (binar
       await expectPeers(r, [...lastApi, ...twenty, ...site(k)]);
       expectNoChange(await countersSince(r, before[k]!));
     }
-    const view = (await (await fetch(url(2, '/v1/fleet'))).json()) as {
+    type View = {
       held: { revision: number } | null;
       speakers: { record: { guard: { blocked: boolean } } }[];
     };
+    // each speaker publishes its record every 0.5 s: under load, give them time
+    const view = await waitFor(
+      async () => {
+        const v = (await (await fetch(url(2, '/v1/fleet'))).json()) as View;
+        return v.speakers.length === 3 && v.speakers.every((s) => s.record.guard.blocked)
+          ? v
+          : undefined;
+      },
+      { timeoutMs: 20_000, what: 'every speaker to report the held revision' },
+    );
     expect(view.held?.revision).toBe(revision);
-    expect(view.speakers.map((s) => s.record.guard.blocked)).toEqual([true, true, true]);
     const confirm = await fetch(url(2, '/v1/fleet/confirm'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
