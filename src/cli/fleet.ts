@@ -105,7 +105,15 @@ export function startFleet(
     if (floor === undefined || health === undefined) return;
     if (stored) floor.published(health, deps.clock.now());
     const readAt = deps.clock.now();
-    const view = await readFleet(client, etcd.prefix).catch(() => undefined);
+    // Bounded: a read that hangs must not stall the publish tick (the view then ages: hold).
+    let timeout: TimerHandle | undefined;
+    const view = await Promise.race([
+      readFleet(client, etcd.prefix).catch(() => undefined),
+      new Promise<undefined>((resolve) => {
+        timeout = deps.clock.setTimeout(() => resolve(undefined), 4 * intervalMs);
+      }),
+    ]);
+    if (timeout !== undefined) deps.clock.clearTimeout(timeout);
     // A failed read leaves the last one, which ages into "unknown" (the floor then holds).
     if (view !== undefined && !closed) floor.observed({ readAt, peers: fleetPeers(view) });
   };
