@@ -105,6 +105,7 @@ export function startFleet(
     if (floor === undefined || health === undefined) return;
     if (stored) floor.published(health, deps.clock.now());
     const readAt = deps.clock.now();
+    if (!floor.readDue(readAt, 4 * intervalMs)) return;
     // Bounded: a read that hangs must not stall the publish tick (the view then ages: hold).
     let timeout: TimerHandle | undefined;
     const view = await Promise.race([

@@ -37,6 +37,8 @@ export class FleetFloorLink {
   private observation: FleetObservation | undefined;
   private selfTruncated = false;
   private current: FleetHealthRecord = { truncated: false, routes: {} };
+  private holding = false;
+  private lastRead: number | undefined;
   private listener: () => void = () => undefined;
 
   constructor(
@@ -49,9 +51,22 @@ export class FleetFloorLink {
     return this.current;
   }
 
-  /** The health runtime's latest states (after each recorded view). */
-  setRecord(record: FleetHealthRecord): void {
+  /** The health runtime's latest states (after each recorded view); `holding`: a route waits on us. */
+  setRecord(record: FleetHealthRecord, holding: boolean): void {
     this.current = record;
+    this.holding = holding;
+  }
+
+  /**
+   * Whether the publish tick should read the fleet now: every tick while a route is held or
+   * settling (its decision waits on a read), else every `idleMs` while something is gated (the
+   * view stays fresh, well within maxAgeMs), never without a gated route. Records of a large
+   * fleet are large: reading them all every tick would cost every speaker for nothing.
+   */
+  readDue(now: number, idleMs: number): boolean {
+    if (this.holding) return true;
+    if (Object.keys(this.current.routes).length === 0 && !this.current.truncated) return false;
+    return this.lastRead === undefined || now - this.lastRead >= idleMs;
   }
 
   /** etcd acknowledged `record` at `at`: intents not seen before start their settle time now. */
@@ -63,6 +78,7 @@ export class FleetFloorLink {
   /** A read of the fleet that started at `observation.readAt`. */
   observed(observation: FleetObservation): void {
     this.observation = observation;
+    this.lastRead = observation.readAt;
     this.listener();
   }
 

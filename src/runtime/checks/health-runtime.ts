@@ -159,7 +159,7 @@ export class HealthRuntime {
       const s = PUBLISHED[g.outcome];
       if (s !== undefined) states.push([ribKey(r), s]);
     }
-    fleet.setRecord(fleetRecord(states));
+    fleet.setRecord(fleetRecord(states), decisions.size > 0);
     this.fleetHeld = decisions;
     const held = [...decisions.values()].filter((d) => d.decision !== 'settling');
     const text = `${held.length}:${[...new Set(held.map((d) => d.decision))].sort().join(',')}`;

@@ -220,4 +220,21 @@ describe('the health runtime with the fleet floor', () => {
     expect(plain.status().fleetFloor).toBeUndefined();
     plain.stop();
   });
+
+  it('reads the fleet every tick while holding, every idle period while gated, never without', () => {
+    const { clock, link, health } = runtime();
+    const read = (): void => link.observed({ readAt: clock.t, peers: peers('open') });
+    expect(link.readDue(clock.t, 2000)).toBe(false); // nothing gated yet
+    health.view(desired, () => true, true); // the gate closes: settling
+    expect(link.readDue(clock.t, 2000)).toBe(true);
+    read();
+    expect(link.readDue(clock.t, 2000)).toBe(true);
+    const up = new Map<RouteKey, Route>([
+      [routeKey(a), { ...a, health: { ...GATE, specs: [{ ...SPEC, initial: 'up' }] } }],
+    ]);
+    const fresh = runtime();
+    fresh.health.view(up, () => true, true); // open: nothing waits on a read
+    expect(fresh.link.readDue(fresh.clock.t, 2000)).toBe(false);
+    expect(fresh.link.readDue(fresh.clock.t + 2000, 2000)).toBe(true);
+  });
 });
