@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Etcd3 } from 'etcd3';
+import type { GuardPolicy } from '../core/guard.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import type { FleetFloorLink } from '../runtime/checks/fleet-floor-link.js';
 import type { ReconcilerStatus } from '../runtime/handle.js';
@@ -56,13 +57,19 @@ export interface SpeakerSnapshot {
   readonly convergedApi: SourceResult | undefined;
 }
 
-/** The etcd side of `run`; null without --etcd-endpoints. */
 /** How often a speaker publishes its record (when it changed) and, with the fleet floor, reads the fleet. */
 export const FLEET_PUBLISH_INTERVAL_MS = 500;
 
+/** The etcd side of `run`; null without --etcd-endpoints. */
 export function startFleet(
   settings: FleetSettings,
-  deps: { readonly store: ApiRouteStore; readonly clock: Clock; readonly logger: Logger },
+  deps: {
+    readonly store: ApiRouteStore;
+    readonly clock: Clock;
+    readonly logger: Logger;
+    /** The fleet-wide guard's limits (`--max-withdraw`). */
+    readonly guard?: GuardPolicy;
+  },
   intervalMs = FLEET_PUBLISH_INTERVAL_MS,
 ): FleetParts | null {
   const etcd = settings.etcd;
@@ -75,6 +82,7 @@ export function startFleet(
     store: deps.store,
     clock: deps.clock,
     logger: deps.logger,
+    ...(deps.guard === undefined ? {} : { guard: deps.guard }),
   });
   const publisher = new StatusPublisher(client, etcd.prefix, settings.speaker.name, deps.logger);
   let timer: TimerHandle | undefined;
@@ -184,10 +192,7 @@ function speakerRecord(
     lastReconcile:
       last === null ? null : { outcome: last.outcome, at: last.startedAt + last.durationMs },
     diagnostics: status.diagnostics.filter((d) => d.severity === 'error').length,
-    guard:
-      guard === null
-        ? { blocked: false }
-        : { blocked: true, reason: guard.reason, hash: guard.hash },
+    guard: guardOf(guard, api),
     etcdConnected: api.health.connected,
     // Only while something is gated (records stay small, and unchanged for speakers without checks).
     ...(health === undefined || (Object.keys(health.routes).length === 0 && !health.truncated)
@@ -195,6 +200,18 @@ function speakerRecord(
       : { health }),
     updatedAt: now,
   };
+}
+
+/** The guard as the fleet sees it: this speaker's blocked plan, else the revision held fleet-wide. */
+function guardOf(
+  guard: ReconcilerStatus['guardBlocked'],
+  api: EtcdApiSource,
+): SpeakerRecord['guard'] {
+  if (guard !== null) return { blocked: true, reason: guard.reason, hash: guard.hash };
+  const held = api.held;
+  if (held !== null)
+    return { blocked: true, reason: `fleet guard holds revision ${held.revision}: ${held.reason}` };
+  return { blocked: false };
 }
 
 export const FLEET_USAGE = `usage: exabgp-reconciler fleet status --etcd-endpoints URL[,URL...] [options]
@@ -286,6 +303,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 /** One line per speaker, then the verdict. */
 export function renderFleet(view: FleetView): string {
   const lines = [`desired revision ${view.revision}`];
+  if (view.held !== null)
+    lines.push(
+      `revision ${view.held.revision} is held by the fleet guard (${view.held.reason}): applied on no speaker until \`fleet confirm --revision ${view.held.revision}\``,
+    );
   const rows = view.speakers.map(({ record: r, converged }) => [
     r.name,
     converged ? 'converged' : 'not converged',

@@ -293,6 +293,10 @@ function decideTrust(ledger: Ledger, instance: InstanceIdentity | null): LedgerT
   return 'uncertain';
 }
 
+/** Why a PUT body's speaker selection is refused with etcd (E_SELECTOR at the selection). */
+const ETCD_SELECTION =
+  'a speaker selection cannot be stored in the fleet api source (etcd keeps one document for every speaker, so this entry would be announced by all of them): select speakers in route files';
+
 const TRUST_MESSAGE: Record<LedgerTrust, string> = {
   'same instance': 'same exabgp instance as the ledger: applying only the diff',
   'new instance': 'new exabgp instance: ledger reset, announcing the whole desired state',
@@ -404,7 +408,7 @@ async function runSession(
     speaker: fleet.speaker,
   });
   // In a fleet the api source lives in etcd (the ledger keeps the last one seen: fail static).
-  const fleetParts = startFleet(fleet, { store: ledger, clock, logger });
+  const fleetParts = startFleet(fleet, { store: ledger, clock, logger, guard: settings.guard });
   if (fleetParts !== null)
     logger.info(
       {
@@ -466,6 +470,10 @@ async function runSession(
         listen: settings.listen,
         ...(settings.tokenFile === null ? {} : { tokenFile: settings.tokenFile }),
         ...(settings.bodyLimit === null ? {} : { bodyLimit: parseBodyLimit(settings.bodyLimit) }),
+        // A PUT body selects entries as route files do; in etcd one document serves the whole
+        // fleet and keeps no selection, so a selection there is refused, never announced everywhere.
+        bodyScope:
+          fleetParts === null ? { speaker: fleet.speaker } : { refuseSelection: ETCD_SELECTION },
         ...(fleetParts === null
           ? {}
           : {

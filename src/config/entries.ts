@@ -82,6 +82,11 @@ interface Context {
 export interface FleetScope {
   readonly speaker?: Speaker;
   readonly inventory?: readonly Speaker[];
+  /**
+   * Refuse every selection (E_SELECTOR with this reason): a document stored for the whole fleet
+   * (a PUT with etcd) cannot keep a selection, so one would be announced by every speaker.
+   */
+  readonly refuseSelection?: string;
 }
 
 /**
@@ -319,10 +324,16 @@ function checkSelection(
   selection: Selection | undefined,
   base: readonly PathSegment[],
 ): void {
-  const inventory = ctx.fleet?.inventory;
-  if (selection === undefined || inventory === undefined) return;
-  if (inventory.some((s) => selects(selection, s))) return;
+  if (selection === undefined) return;
   const key = selection.speakers !== undefined ? 'speakers' : 'speaker-selector';
+  const refuse = ctx.fleet?.refuseSelection;
+  if (refuse !== undefined) {
+    ctx.sink.report('E_SELECTOR', 'error', [...base, key], refuse);
+    return;
+  }
+  const inventory = ctx.fleet?.inventory;
+  if (inventory === undefined) return;
+  if (inventory.some((s) => selects(selection, s))) return;
   ctx.sink.report(
     'E_SELECTOR',
     'error',

@@ -100,7 +100,14 @@ export function buildDocumentFlows(
     // Fleet: `speakers` / `speaker-selector` as on routes (defaults do not apply to flows).
     const selection = selectionOf(entry);
     const inventory = fleet?.inventory;
-    if (
+    if (selection !== undefined && fleet?.refuseSelection !== undefined)
+      sink.report(
+        'E_SELECTOR',
+        'error',
+        ['flows', i, selection.speakers !== undefined ? 'speakers' : 'speaker-selector'],
+        fleet.refuseSelection,
+      );
+    else if (
       selection !== undefined &&
       inventory !== undefined &&
       !inventory.some((s) => selects(selection, s))

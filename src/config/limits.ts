@@ -71,6 +71,15 @@ export const ROUTE_FLOOR = 262_144;
 export const BYTES_PER_ROUTE = 4;
 export const MAX_ROUTES_PER_DOCUMENT = 4 * 1024 * 1024;
 
+/**
+ * A routes directory as a whole holds no more than one document may: at most 10,000 route files,
+ * 256 MiB of text (8 documents at the size limit) and MAX_ROUTES_PER_DOCUMENT routes. Without it,
+ * 10,000 small files each expanding to 262,144 routes (neighbors x prefixes) would exhaust memory.
+ */
+export const MAX_ROUTE_FILES = 10_000;
+export const MAX_DIR_BYTES = 256 * 1024 * 1024;
+export const MAX_DIR_ROUTES = MAX_ROUTES_PER_DOCUMENT;
+
 /** Routes `bytes` of text may produce (see ROUTE_FLOOR). */
 export function routeBudget(bytes: number): number {
   return Math.min(

@@ -12,10 +12,16 @@ import {
 } from '../core/diagnostic.js';
 import { routeKey, type Route, type RouteKey, type RouteSet } from '../core/route.js';
 import { routeKeysOf, type FleetScope } from './entries.js';
-import { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES } from './limits.js';
+import {
+  DEFAULT_MAX_ALIAS_COUNT,
+  DEFAULT_MAX_BYTES,
+  MAX_DIR_BYTES,
+  MAX_DIR_ROUTES,
+  MAX_ROUTE_FILES,
+} from './limits.js';
 import { checkDocument, diagnostic, failed } from './parse-paths.js';
 import { readDocument } from './read-document.js';
-import { readRouteFile } from './read-file.js';
+import { readRouteFile, statRouteFile } from './read-file.js';
 
 export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES } from './limits.js';
 
@@ -164,6 +170,22 @@ interface CachedFile {
   readonly stamp: string | undefined;
 }
 
+/** What a routes directory may hold in all (limits.ts). */
+export interface DirBounds {
+  readonly files: number;
+  readonly bytes: number;
+  readonly routes: number;
+}
+
+export const DIR_BOUNDS: DirBounds = Object.freeze({
+  files: MAX_ROUTE_FILES,
+  bytes: MAX_DIR_BYTES,
+  routes: MAX_DIR_ROUTES,
+});
+
+/** Longest stretch of a directory load without a turn of the event loop. */
+const LOAD_SLICE_MS = 50;
+
 /** A stamp older than this (ns) before the read cannot hide a later write in the same tick. */
 const RACY_NS = 1_000_000_000n;
 
@@ -180,36 +202,46 @@ function sameStamp(info: BigIntStats, stamp: string | undefined): boolean {
  * Loads a routes directory, re-parsing only files whose content hash changed since the last load.
  * A file whose inode, size, mtime and ctime are unchanged is not even read, unless it was written
  * within a second of the last read (racy: a second write in the same clock tick keeps the stamp).
- * I/O is synchronous: a thousand stats take a few milliseconds, where awaiting each costs ten times that.
+ * I/O is synchronous: a thousand stats take a few milliseconds, where awaiting each costs ten times that;
+ * but the event loop gets a turn between files every LOAD_SLICE_MS (a directory of many files does not
+ * hold /healthz or a signal for the whole load; one large file still takes its own parse time).
+ * The directory is bounded as a whole (MAX_ROUTE_FILES, MAX_DIR_BYTES, MAX_DIR_ROUTES): beyond, the
+ * load fails with one error at the directory and the caller keeps its last good state.
  */
 export class RouteDirLoader {
   private cache = new Map<string, CachedFile>();
+  /** Loads run one at a time (each replaces the cache). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly dir: string,
     private readonly options: ParseOptions = {},
-    /** Called after each file (`plan`'s progress on a terminal); the load itself is synchronous. */
+    /** Called after each file (`plan`'s progress on a terminal). */
     private readonly onFile?: (done: number, total: number) => void,
+    private readonly bounds: DirBounds = DIR_BOUNDS,
   ) {}
 
   load(): Promise<DirLoad> {
-    return Promise.resolve(this.loadNow());
+    const run = this.queue.then(() => this.loadNow());
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  private loadNow(): DirLoad {
+  private async loadNow(): Promise<DirLoad> {
     let names: string[];
     try {
       names = readdirSync(this.dir).filter(isRouteFileName).sort();
     } catch (err) {
-      const removed = [...this.cache.keys()];
-      this.cache.clear();
-      const sources = [this.unreadable(this.dir, 'routes directory', err)];
-      return { sources, parsed: 0, reused: 0, changed: [this.dir], removed };
+      return this.failDir(this.unreadable(this.dir, 'routes directory', err));
     }
+    const tooBig = this.dirBounds(names);
+    if (tooBig !== undefined) return this.failDir(tooBig);
     const next = new Map<string, CachedFile>();
     let parsed = 0;
     let reused = 0;
+    let routes = 0;
     const changed: string[] = [];
+    let slice = performance.now();
     for (const [i, name] of names.entries()) {
       const path = join(this.dir, name);
       const { file, fresh } = this.loadFile(path);
@@ -219,6 +251,15 @@ export class RouteDirLoader {
       else reused++;
       if (this.cache.get(path)?.result !== file.result) changed.push(path);
       next.set(path, file);
+      routes += file.result.routes.length;
+      if (routes > this.bounds.routes)
+        return this.failDir(
+          this.dirTooLarge(`more than ${this.bounds.routes} routes in all (${routes} by ${name})`),
+        );
+      if (performance.now() - slice > LOAD_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
     }
     const removed = [...this.cache.keys()].filter((path) => !next.has(path));
     this.cache = next;
@@ -259,6 +300,40 @@ export class RouteDirLoader {
         return { file: { result, stamp }, fresh: true };
       }
     }
+  }
+
+  /** One error for the whole directory: the cache is dropped (every file is read again next time). */
+  private failDir(source: SourceResult): DirLoad {
+    const removed = [...this.cache.keys()];
+    this.cache.clear();
+    return { sources: [source], parsed: 0, reused: 0, changed: [this.dir], removed };
+  }
+
+  /** The directory's file count and total size against its bounds (one stat per file). */
+  private dirBounds(names: readonly string[]): SourceResult | undefined {
+    const { files, bytes: maxBytes } = this.bounds;
+    if (names.length > files)
+      return this.dirTooLarge(`${names.length} route files, more than ${files}`);
+    let bytes = 0;
+    for (const name of names) {
+      const info = statRouteFile(join(this.dir, name));
+      if (!('why' in info)) bytes += Number(info.size);
+    }
+    if (bytes > maxBytes)
+      return this.dirTooLarge(`${bytes} bytes of route files, more than ${maxBytes}`);
+    return undefined;
+  }
+
+  private dirTooLarge(why: string): SourceResult {
+    return failed(this.dir, '', [
+      diagnostic(
+        this.dir,
+        'E_DIR_TOO_LARGE',
+        { line: 0, col: 0 },
+        '',
+        `routes directory holds ${why}: split the routes across speakers or directories`,
+      ),
+    ]);
   }
 
   private unreadable(path: string, what: string, err: unknown): SourceResult {

@@ -27,8 +27,11 @@ export const DEFAULT_GUARD_POLICY: GuardPolicy = Object.freeze({
 
 export interface GuardVerdict {
   readonly tripped: boolean;
-  /** Only when the broad-flow rule tripped (absent: the mass-withdraw rule, or none). */
-  readonly kind?: 'broad-flow';
+  /**
+   * Only when the broad-flow rule tripped, or the fleet-wide share held a revision of the fleet's
+   * api source (absent: the mass-withdraw rule, or none).
+   */
+  readonly kind?: 'broad-flow' | 'fleet';
   /** Lowercase sentence naming the numbers and the limit, also when not tripped. */
   readonly reason: string;
   readonly withdrawCount: number;
@@ -76,21 +79,55 @@ export function evaluateGuard(
     replaced.size === 0
       ? plan.withdraw.length
       : plan.withdraw.filter((r) => !replaced.has(routeKey(r))).length;
+  const broad = broadFlows(plan, policy.broadFlow ?? DEFAULT_BROAD_FLOW_POLICY, options.accepted);
+  const mass = massWithdrawVerdict(withdrawCount, announcedCount, policy, PLAN_WORDS);
+  if (mass.tripped) return mass;
+  if (broad.length > 0) {
+    const [first = ''] = broad;
+    const more = broad.length > 1 ? ` (and ${broad.length - 1} more)` : '';
+    const reason = `plan announces a broad flow: ${first}${more}`;
+    return { ...mass, tripped: true, reason, kind: 'broad-flow' };
+  }
+  return mass;
+}
+
+/** How a reason names what is counted: "plan withdraws 7 of 12 announced routes". */
+export interface GuardWords {
+  readonly subject: string;
+  /** Plural: "announced routes". */
+  readonly what: string;
+  /** Singular: "announced route". */
+  readonly one: string;
+}
+
+const PLAN_WORDS: GuardWords = {
+  subject: 'plan',
+  what: 'announced routes',
+  one: 'announced route',
+};
+
+/** The mass-withdraw rule on counts alone (a plan's, or a fleet's). */
+export function massWithdrawVerdict(
+  withdrawCount: number,
+  announcedCount: number,
+  policy: GuardPolicy,
+  words: GuardWords,
+): GuardVerdict {
+  const { subject, what } = words;
   const verdict = (tripped: boolean, reason: string): GuardVerdict => ({
     tripped,
     reason,
     withdrawCount,
     announcedCount,
   });
-  const broad = broadFlows(plan, policy.broadFlow ?? DEFAULT_BROAD_FLOW_POLICY, options.accepted);
-  const counts = `${withdrawCount} of ${announcedCount} announced routes`;
+  const counts = `${withdrawCount} of ${announcedCount} ${what}`;
   if (announcedCount > 0 && withdrawCount >= announcedCount) {
-    return verdict(true, `plan withdraws every announced route (${counts})`);
+    return verdict(true, `${subject} withdraws every ${words.one} (${counts})`);
   }
   if (policy.maxWithdrawCount !== undefined && withdrawCount > policy.maxWithdrawCount) {
     return verdict(
       true,
-      `plan withdraws ${counts}, more than the limit of ${policy.maxWithdrawCount}`,
+      `${subject} withdraws ${counts}, more than the limit of ${policy.maxWithdrawCount}`,
     );
   }
   const share = announcedCount === 0 ? 0 : withdrawCount / announcedCount;
@@ -103,16 +140,10 @@ export function evaluateGuard(
     const limit = percent(maxWithdrawShare);
     return verdict(
       true,
-      `plan withdraws ${counts} (${percent(share)}), more than the limit of ${limit}`,
+      `${subject} withdraws ${counts} (${percent(share)}), more than the limit of ${limit}`,
     );
   }
-  if (broad.length > 0) {
-    const [first = ''] = broad;
-    const more = broad.length > 1 ? ` (and ${broad.length - 1} more)` : '';
-    const reason = `plan announces a broad flow: ${first}${more}`;
-    return { ...verdict(true, reason), kind: 'broad-flow' };
-  }
-  return verdict(false, `plan withdraws ${counts}, within the limits`);
+  return verdict(false, `${subject} withdraws ${counts}, within the limits`);
 }
 
 export interface GuardOptions {

@@ -61,6 +61,12 @@ export interface RouteChangeJson {
   readonly health?: string;
 }
 
+const GUARD_TITLE: Readonly<Record<string, string>> = {
+  'mass-withdraw': 'Mass-withdraw',
+  'broad-flow': 'Broad-flow',
+  fleet: 'Fleet-wide mass-withdraw',
+};
+
 export interface PlanJson {
   readonly format_version: '1';
   readonly summary: {
@@ -72,8 +78,8 @@ export interface PlanJson {
   };
   readonly guard: {
     readonly tripped: boolean;
-    /** Only when the broad-flow rule tripped. */
-    readonly kind?: 'broad-flow';
+    /** Only when the broad-flow rule or the fleet-wide share tripped. */
+    readonly kind?: 'broad-flow' | 'fleet';
     readonly reason: string;
     readonly withdraw_count: number;
     readonly announced_count: number;
@@ -275,7 +281,7 @@ export function renderPlanJson(plan: Plan, guard?: GuardVerdict, expiry?: Expiry
         ? null
         : {
             tripped: guard.tripped,
-            ...(guard.kind === 'broad-flow' ? { kind: guard.kind } : {}),
+            ...(guard.kind === undefined ? {} : { kind: guard.kind }),
             reason: guard.reason,
             withdraw_count: guard.withdrawCount,
             announced_count: guard.announcedCount,
@@ -308,7 +314,7 @@ export function renderPlanMarkdown(
   const parts = ['### exabgp-reconciler plan'];
   if (guard?.tripped === true) {
     parts.push(
-      `> [!CAUTION]\n> **${guard.kind === 'broad-flow' ? 'Broad-flow' : 'Mass-withdraw'} guard tripped:** ${guard.reason}.\n` +
+      `> [!CAUTION]\n> **${GUARD_TITLE[guard.kind ?? 'mass-withdraw']} guard tripped:** ${guard.reason}.\n` +
         '> This plan must be confirmed before it is applied.',
     );
   }

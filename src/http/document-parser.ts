@@ -1,6 +1,7 @@
 // Parsing PUT bodies without ever blocking the event loop for long: small bodies inline, larger ones
 // in one worker thread with a wall-clock and a heap limit (killed and answered 422 E_TOO_COMPLEX
 // past either), results pulled back in chunks. The worker's stdout never reaches ours (ExaBGP's).
+import type { FleetScope } from '../config/entries.js';
 import { seedEtag } from './etag.js';
 import { seedRoutesJson } from '../config/route-json.js';
 import { Worker } from 'node:worker_threads';
@@ -66,6 +67,8 @@ export interface ParserOptions {
   readonly bodyLimit: number;
   readonly maxAliasCount: number;
   readonly logger: FastifyBaseLogger;
+  /** Speaker selections in bodies: this speaker's entries only, or refused. */
+  readonly fleet?: FleetScope;
 }
 
 /** The bundled worker, next to this module in dist/http/. */
@@ -117,6 +120,7 @@ class SplitParser implements DocumentParser {
       maxAliasCount: this.options.maxAliasCount,
       maxRoutes: Math.min(limits.maxBodyRoutes, byBytes),
       maxDiagnostics: limits.maxDiagnostics,
+      ...(this.options.fleet === undefined ? {} : { fleet: this.options.fleet }),
     };
   }
 

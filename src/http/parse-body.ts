@@ -4,6 +4,7 @@
 // bad input (a RangeError from deep nesting is a rejection); any other throw is a bug.
 import type { Diagnostic } from '../core/diagnostic.js';
 import type { Route } from '../core/route.js';
+import type { FleetScope } from '../config/entries.js';
 import { parseRouteDocument } from '../config/load-routes.js';
 import { yamlLib } from '../config/yaml-lib.js';
 import { rejectionFor, type Rejection } from './http-error.js';
@@ -15,6 +16,8 @@ export interface BodyParseOptions {
   readonly maxAliasCount: number;
   readonly maxRoutes: number;
   readonly maxDiagnostics: number;
+  /** Speaker selections: this speaker's entries only, or refused (a document for the fleet). */
+  readonly fleet?: FleetScope;
 }
 
 export type BodyParseResult =
@@ -76,6 +79,7 @@ export function parseBody(bytes: Uint8Array, options: BodyParseOptions): BodyPar
       format: options.format,
       maxBytes: options.maxBytes,
       maxAliasCount: options.maxAliasCount,
+      ...(options.fleet === undefined ? {} : { fleet: options.fleet }),
     });
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;

@@ -10,6 +10,7 @@ import type {
   FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
+import type { FleetScope } from '../config/entries.js';
 import { createTokenCheck } from './auth.js';
 import { BodySlot } from './body.js';
 import { createDocumentParser, PARSE_WORKER_URL } from './document-parser.js';
@@ -55,6 +56,8 @@ export interface HttpServerDeps {
   readonly parseWorker?: URL | null;
   /** The fleet view (GET /v1/fleet); absent when not in a fleet. */
   readonly fleet?: FleetReader;
+  /** How PUT bodies treat speaker selections (this speaker's entries, or refused with etcd). */
+  readonly bodyScope?: FleetScope;
 }
 
 /** The fastify instance, routes registered, not listening. */
@@ -81,6 +84,7 @@ export function buildServer(deps: HttpServerDeps): FastifyInstance {
     bodyLimit,
     maxAliasCount,
     logger: loggerInstance,
+    ...(deps.bodyScope === undefined ? {} : { fleet: deps.bodyScope }),
   });
   app.addHook('onClose', () => parser.close());
   const ctx: RouteContext = {

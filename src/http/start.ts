@@ -1,6 +1,7 @@
 // The one call `run` makes to serve the HTTP API: checks --listen/--token-file/--body-limit, builds
 // the server and starts listening in the background (bind failures retried, never thrown).
 import type { Logger } from 'pino';
+import type { FleetScope } from '../config/entries.js';
 import { ReconcilerError } from '../errors.js';
 import { resolveToken } from './auth.js';
 import type { ReconcilerHandle } from '../runtime/handle.js';
@@ -17,6 +18,8 @@ export interface HttpApiOptions {
   readonly bodyLimit?: number;
   /** The fleet view for GET /v1/fleet (run --etcd-endpoints). */
   readonly fleet?: FleetReader;
+  /** How PUT bodies treat speaker selections. */
+  readonly bodyScope?: FleetScope;
 }
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -64,6 +67,7 @@ export async function startHttpApi(
     ...(token === undefined ? {} : { token }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ...(options.fleet === undefined ? {} : { fleet: options.fleet }),
+    ...(options.bodyScope === undefined ? {} : { bodyScope: options.bodyScope }),
   });
   return startHttpServer(app, parsed.value, logger);
 }

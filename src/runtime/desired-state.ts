@@ -12,7 +12,7 @@ import {
 import { isReconcilerError } from '../errors.js';
 import type { StoredSource } from '../ledger/ledger.js';
 import { apiSourceResult } from '../sources/api.js';
-import type { ApiSource, DesiredSource } from '../sources/source.js';
+import type { ApiSource, DesiredSource, ReplaceOutcome } from '../sources/source.js';
 import { LogField, type Logger } from './logger.js';
 
 /** What the merge reads of the file source (tests hand in a directory held in memory). */
@@ -224,9 +224,12 @@ export class DesiredState {
     merged: Map<RouteKey, Route>,
     now: number,
     expectEtag?: string,
-  ): Promise<void> {
-    await this.apiSource.replace(routes, now, expectEtag);
-    if (this.desired !== null) this.adoptMerge(this.goodFiles, merged);
+  ): Promise<ReplaceOutcome> {
+    const outcome = await this.apiSource.replace(routes, now, expectEtag);
+    // Held by the fleet guard: stored, but the source keeps the document in use.
+    if (outcome.held === undefined && this.desired !== null)
+      this.adoptMerge(this.goodFiles, merged);
+    return outcome;
   }
 
   private reject(diagnostics: readonly Diagnostic[]): ReloadOutcome {

@@ -3,7 +3,7 @@
 // arriving meanwhile coalesce into one more run. Implements the ReconcilerHandle for the HTTP API.
 import type { Result } from '../core/diagnostic.js';
 import type { EncodeOptions } from '../exabgp/encode.js';
-import type { GuardPolicy } from '../core/guard.js';
+import type { GuardPolicy, GuardVerdict } from '../core/guard.js';
 import { isEmptyPlan, summarizePlan, type Plan } from '../core/plan.js';
 import type { Route, RouteKey, RouteSet } from '../core/route.js';
 import type { SourceResult } from '../config/load-routes.js';
@@ -445,11 +445,26 @@ export class Reconciler implements ReconcilerHandle {
     const merged = this.deps.desired.mergeWithApi(routes);
     if (!merged.ok) return merged;
     const now = this.deps.clock.now();
-    await this.deps.desired.replaceApi(routes, merged.value, now, options.expectEtag);
+    const outcome = await this.deps.desired.replaceApi(
+      routes,
+      merged.value,
+      now,
+      options.expectEtag,
+    );
     await nextTurn();
     const view = this.computePlan(merged.value).view;
     this.trigger('api source replaced');
-    return { ok: true, value: view, warnings: merged.warnings };
+    const held = outcome.held;
+    if (held === undefined) return { ok: true, value: view, warnings: merged.warnings };
+    // The plan this speaker would apply once the fleet confirms the revision.
+    const guard: GuardVerdict = {
+      tripped: true,
+      kind: 'fleet',
+      reason: `${held.reason}: stored as api revision ${held.revision}, applied on no speaker until confirmed once for the fleet (fleet confirm --revision ${held.revision}, or POST /v1/fleet/confirm)`,
+      withdrawCount: held.withdrawCount,
+      announcedCount: held.announcedCount,
+    };
+    return { ok: true, value: { ...view, guard }, warnings: merged.warnings };
   }
 
   confirmPlan(hash: string): ConfirmResult {

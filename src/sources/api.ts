@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Route } from '../core/route.js';
 import type { SourceResult } from '../config/load-routes.js';
 import { routesJson } from '../config/route-json.js';
-import type { ApiSource, OnSourceChange, SourceWatch } from './source.js';
+import type { ApiSource, OnSourceChange, SourceWatch, ReplaceOutcome } from './source.js';
 
 /** The name the conflict rule gives the api source. */
 export const API_SOURCE = 'api';
@@ -46,10 +46,10 @@ export class LocalApiSource implements ApiSource {
     return this.currentResult;
   }
 
-  replace(routes: readonly Route[], now: number): Promise<void> {
+  replace(routes: readonly Route[], now: number): Promise<ReplaceOutcome> {
     this.store?.setApiRoutes(routes, now);
     this.hold(routes);
-    return Promise.resolve();
+    return Promise.resolve({});
   }
 
   /** Only this speaker's HTTP API edits a local api source: nothing to watch. */

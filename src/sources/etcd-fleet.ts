@@ -6,7 +6,7 @@ import type { Etcd3, Lease } from 'etcd3';
 import type { FleetGateState, FleetHealthRecord, FleetPeer } from '../core/fleet-floor.js';
 import type { Logger } from '../runtime/logger.js';
 import { LogField } from '../runtime/logger.js';
-import { EtcdDocumentStore } from './etcd-store.js';
+import { EtcdDocumentStore, holdOfHead } from './etcd-store.js';
 
 export interface SpeakerRecord {
   readonly format: 1;
@@ -46,6 +46,8 @@ export interface FleetSpeaker {
 export interface FleetView {
   /** The api source's revision in etcd (0: never written). */
   readonly revision: number;
+  /** Head is held by the fleet guard (applied on no speaker until confirmed), else null. */
+  readonly held: { readonly revision: number; readonly reason: string } | null;
   readonly speakers: readonly FleetSpeaker[];
   readonly converged: boolean;
 }
@@ -69,6 +71,13 @@ export async function readFleet(client: Etcd3, prefix: string): Promise<FleetVie
   const docs = new EtcdDocumentStore(client, prefix);
   const head = await client.get(docs.headKey).exec();
   const revision = Number(head.kvs[0]?.mod_revision ?? 0);
+  const hold = head.kvs[0] === undefined ? undefined : holdOfHead(head.kvs[0].value.toString());
+  let held: FleetView['held'] = null;
+  if (hold !== undefined) {
+    const confirmed = await readConfirm(client, prefix);
+    if (confirmed !== revision)
+      held = { revision, reason: typeof hold.reason === 'string' ? hold.reason : 'held' };
+  }
   const raw = await client.getAll().prefix(statusPrefix(prefix)).strings();
   const speakers: FleetSpeaker[] = [];
   for (const text of Object.values(raw)) {
@@ -84,7 +93,7 @@ export async function readFleet(client: Etcd3, prefix: string): Promise<FleetVie
   speakers.sort((a, b) =>
     a.record.name < b.record.name ? -1 : a.record.name > b.record.name ? 1 : 0,
   );
-  return { revision, speakers, converged: speakers.every((s) => s.converged) };
+  return { revision, held, speakers, converged: speakers.every((s) => s.converged) };
 }
 
 const GATE_STATES: ReadonlySet<string> = new Set<FleetGateState>([

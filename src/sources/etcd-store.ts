@@ -24,12 +24,25 @@ export interface ApiHead {
   readonly updatedAt: number;
   /** The speaker whose HTTP API stored it (for `fleet status` and logs). */
   readonly by: string;
+  /**
+   * The fleet-wide guard held this revision: no speaker applies it until `guard/confirm` names
+   * it (absent: apply).
+   */
+  readonly hold?: FleetHold;
+}
+
+/** Why a revision is held on every speaker (the fleet guard's verdict when it was stored). */
+export interface FleetHold {
+  readonly reason: string;
+  readonly withdrawCount: number;
+  readonly announcedCount: number;
+  readonly speakers: number;
 }
 
 export interface StoredDocument {
   /** etcd mod_revision of `head`: the api source's revision (0: never written). */
   readonly revision: number;
-  /** The document, parsed JSON; null when never written. */
+  /** The document, parsed JSON; null when never written; undefined: unchanged (read(known)). */
   readonly document: unknown;
   readonly head: ApiHead | null;
 }
@@ -37,6 +50,8 @@ export interface StoredDocument {
 export interface WriteOptions {
   /** Compare-and-swap: store only if head's revision is still this (0: head must not exist). */
   readonly expectRevision?: number;
+  /** Store the revision held by the fleet guard. */
+  readonly hold?: FleetHold;
   readonly by: string;
   readonly now: number;
 }
@@ -58,14 +73,19 @@ export class EtcdDocumentStore {
     return `${this.blobPrefix}${generation}/${i.toString().padStart(6, '0')}`;
   }
 
-  /** The document as of one head revision; retried when a writer collected its blobs meanwhile. */
-  async read(): Promise<StoredDocument> {
+  /**
+   * The document as of one head revision; retried when a writer collected its blobs meanwhile.
+   * `known`: when head is still at that revision only head is read (`document` undefined): the
+   * periodic read of a speaker then costs one small get, not the whole document.
+   */
+  async read(known?: number): Promise<StoredDocument> {
     for (let attempt = 0; ; attempt++) {
       const res = await this.client.get(this.headKey).exec();
       const kv = res.kvs[0];
       if (kv === undefined) return { revision: 0, document: null, head: null };
       const revision = Number(kv.mod_revision);
       const head = parseHead(kv.value.toString('utf8'));
+      if (revision === known) return { revision, document: undefined, head };
       // One shard per request: a range of several would pass gRPC's 4 MiB message limit.
       const parts = await Promise.all(
         Array.from({ length: head.shards }, (_, i) =>
@@ -106,6 +126,7 @@ export class EtcdDocumentStore {
       bytes: gz.length,
       updatedAt: options.now,
       by: options.by,
+      ...(options.hold === undefined ? {} : { hold: options.hold }),
     };
     const previous = await this.client.get(this.headKey).string();
     // Every blob must still exist when head flips (a collector may not have taken them).
@@ -174,7 +195,15 @@ function parseHead(text: string): ApiHead {
   ) {
     throw new ReconcilerError('E_STORE', 'etcd api head has an unknown shape');
   }
+  const hold = h.hold as Partial<FleetHold> | undefined;
+  if (hold !== undefined && (hold === null || typeof hold !== 'object'))
+    throw new ReconcilerError('E_STORE', 'etcd api head has an unknown shape (hold)');
   return h as ApiHead;
+}
+
+/** The hold of a head text, if any (for readers that only show it). */
+export function holdOfHead(text: string): FleetHold | undefined {
+  return safeHead(text)?.hold;
 }
 
 function decodeDocument(b: Buffer): unknown {

@@ -10,9 +10,12 @@ import type { SourceResult } from '../config/load-routes.js';
 import { isReconcilerError, ReconcilerError } from '../errors.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { LogField, type Logger } from '../runtime/logger.js';
+import { DEFAULT_GUARD_POLICY, type GuardPolicy } from '../core/guard.js';
+import { droppedKeys, evaluateFleetGuard } from '../core/fleet-guard.js';
 import { apiSourceResult, type ApiRouteStore } from './api.js';
-import { EtcdDocumentStore } from './etcd-store.js';
-import type { ApiSource, OnSourceChange, SourceWatch } from './source.js';
+import { confirmKey, readConfirm, readFleet } from './etcd-fleet.js';
+import { EtcdDocumentStore, type FleetHold } from './etcd-store.js';
+import type { ApiSource, OnSourceChange, ReplaceOutcome, SourceWatch } from './source.js';
 
 export interface EtcdApiSourceOptions {
   readonly client: Etcd3;
@@ -28,6 +31,13 @@ export interface EtcdApiSourceOptions {
   /** Reconnect back-off: first delay and cap. */
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
+  /** The fleet-wide guard's limits (the speaker's own `--max-withdraw`; default 50%). */
+  readonly guard?: GuardPolicy;
+}
+
+/** A revision the fleet guard holds: stored in etcd, applied by no speaker until confirmed. */
+export interface HeldRevision extends FleetHold {
+  readonly revision: number;
 }
 
 /** The connection as the source sees it (for status, health and `fleet status`). */
@@ -49,7 +59,11 @@ interface ApiDocument {
 export class EtcdApiSource implements ApiSource {
   private current: readonly Route[];
   private currentResult: SourceResult;
+  /** The revision of the document in use (adopted). */
   private revision: number | null = null;
+  /** Head's revision as last read or written: newer than `revision` while a revision is held. */
+  private seen: number | null = null;
+  private heldRevision: HeldRevision | null = null;
   private unreachableSince: number | null = null;
   private lastError: string | null = null;
   private readonly docs: EtcdDocumentStore;
@@ -80,21 +94,31 @@ export class EtcdApiSource implements ApiSource {
 
   get health(): EtcdSourceHealth {
     return {
-      connected: this.unreachableSince === null && this.revision !== null,
+      connected: this.unreachableSince === null && (this.seen ?? this.revision) !== null,
       revision: this.revision,
       unreachableSince: this.unreachableSince,
       lastError: this.lastError,
     };
   }
 
-  /** `"etcd-r<revision>"`, or undefined before the first read (no If-Match can match then). */
+  /**
+   * `"etcd-r<revision>"` of head (a held revision too: an edit replaces it), or undefined before
+   * the first read (no If-Match can match then).
+   */
   get etag(): string | undefined {
-    return this.revision === null ? undefined : `"etcd-r${this.revision}"`;
+    const r = this.seen ?? this.revision;
+    return r === null ? undefined : `"etcd-r${r}"`;
+  }
+
+  /** The revision the fleet guard holds (head, not applied), or null. */
+  get held(): HeldRevision | null {
+    return this.heldRevision;
   }
 
   /** While etcd is unreachable: one error diagnostic (health degraded), the state kept. */
   get diagnostics(): readonly Diagnostic[] {
-    if (this.unreachableSince === null) return [];
+    const held = this.heldDiagnostic();
+    if (this.unreachableSince === null) return held;
     const kept = this.revision === null ? 'the last one persisted' : `revision ${this.revision}`;
     const message = `etcd unreachable since ${new Date(this.unreachableSince).toISOString()}: keeping the api source at ${kept} (${this.lastError ?? 'no answer'})`;
     return [
@@ -107,6 +131,24 @@ export class EtcdApiSource implements ApiSource {
         path: '',
         message,
       },
+      ...held,
+    ];
+  }
+
+  private heldDiagnostic(): Diagnostic[] {
+    const h = this.heldRevision;
+    if (h === null) return [];
+    const kept = this.revision === null ? 'the last one persisted' : `revision ${this.revision}`;
+    return [
+      {
+        code: 'W_FLEET_HELD',
+        severity: 'warning',
+        file: 'etcd',
+        line: 0,
+        col: 0,
+        path: '',
+        message: `${holdText(h)}; keeping the api source at ${kept}`,
+      },
     ];
   }
 
@@ -114,7 +156,11 @@ export class EtcdApiSource implements ApiSource {
    * Store `routes` in etcd (compare-and-swap on `expectEtag`'s revision when given), then persist
    * and hold them. Throws E_PRECONDITION_FAILED or E_STORE_UNAVAILABLE; nothing changes then.
    */
-  async replace(routes: readonly Route[], now: number, expectEtag?: string): Promise<void> {
+  async replace(
+    routes: readonly Route[],
+    now: number,
+    expectEtag?: string,
+  ): Promise<ReplaceOutcome> {
     let expectRevision: number | undefined;
     if (expectEtag !== undefined) {
       const m = /^"etcd-r(\d+)"$/.exec(expectEtag);
@@ -127,11 +173,14 @@ export class EtcdApiSource implements ApiSource {
     }
     const document: ApiDocument = { format: 1, routes };
     let revision: number;
+    let hold: FleetHold | undefined;
     try {
+      hold = await this.fleetVerdict(routes);
       revision = await this.docs.write(document, {
         by: this.options.speaker,
         now,
         ...(expectRevision === undefined ? {} : { expectRevision }),
+        ...(hold === undefined ? {} : { hold }),
       });
     } catch (err) {
       if (isReconcilerError(err)) throw err;
@@ -140,13 +189,57 @@ export class EtcdApiSource implements ApiSource {
         cause: err,
       });
     }
+    if (this.seen === null || revision > this.seen) this.seen = revision;
+    if (hold !== undefined) {
+      this.hold({ ...hold, revision });
+      return { held: { ...hold, revision } };
+    }
     // A watch event for an older revision may still be in flight: never step back.
     if (this.revision === null || revision > this.revision) this.adopt(routes, revision);
+    return {};
+  }
+
+  /**
+   * The fleet guard's verdict on replacing the document in use with `routes`: a hold when the
+   * revision would withdraw more than the guard's share of every live speaker's announced routes
+   * (their published records), else undefined.
+   */
+  private async fleetVerdict(routes: readonly Route[]): Promise<FleetHold | undefined> {
+    const dropped = droppedKeys(this.current, routes);
+    if (dropped === 0) return undefined;
+    const fleet = await readFleet(this.options.client, this.options.prefix);
+    const speakers = fleet.speakers.map((s) => ({
+      name: s.record.name,
+      announced: Number.isFinite(s.record.announcedCount) ? s.record.announcedCount : 0,
+    }));
+    const verdict = evaluateFleetGuard(
+      dropped,
+      speakers,
+      this.options.guard ?? DEFAULT_GUARD_POLICY,
+    );
+    if (!verdict.tripped) return undefined;
+    return {
+      reason: verdict.reason,
+      withdrawCount: verdict.withdrawCount,
+      announcedCount: verdict.announcedCount,
+      speakers: verdict.speakers,
+    };
+  }
+
+  private hold(h: HeldRevision): void {
+    const before = this.heldRevision;
+    this.heldRevision = h;
+    if (before?.revision === h.revision) return;
+    this.log.warn(
+      { revision: h.revision, [LogField.reason]: h.reason },
+      `${holdText(h)}; not applied on any speaker`,
+    );
   }
 
   watch(onChange: OnSourceChange): SourceWatch {
     this.onChange = onChange;
     let watcher: Watcher | undefined;
+    let confirmWatcher: Watcher | undefined;
     // The watch is created in the background: while etcd is down, creating it waits for etcd,
     // and nothing of the speaker may wait with it (the periodic read covers the gap).
     const ready = this.sync();
@@ -164,6 +257,17 @@ export class EtcdApiSource implements ApiSource {
         created.on('connected', () => this.requestSync());
         created.on('disconnected', (err) => this.noteDown(err));
         created.on('error', (err) => this.noteDown(err));
+        // One confirmation for the fleet releases a held revision on every speaker at once.
+        const confirms = await this.options.client
+          .watch()
+          .key(confirmKey(this.options.prefix))
+          .create();
+        if (this.closed) {
+          await confirms.cancel();
+          return;
+        }
+        confirmWatcher = confirms;
+        confirms.on('put', () => this.requestSync());
       } catch (err) {
         this.noteDown(err);
       }
@@ -175,6 +279,7 @@ export class EtcdApiSource implements ApiSource {
         if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
         await this.syncing;
         await watcher?.cancel().catch(() => undefined);
+        await confirmWatcher?.cancel().catch(() => undefined);
       },
     };
   }
@@ -203,20 +308,42 @@ export class EtcdApiSource implements ApiSource {
 
   private async readOnce(): Promise<void> {
     try {
-      const stored = await this.docs.read();
+      // Head only while it has not moved (one small get); the whole document when it has.
+      let stored = await this.docs.read(this.seen ?? undefined);
       const wasDown = this.unreachableSince !== null;
       this.unreachableSince = null;
       this.lastError = null;
       this.retryMs = this.options.retryInitialMs ?? 1000;
       if (wasDown) this.log.info({ revision: stored.revision }, 'etcd reachable again; resynced');
-      if (this.revision !== null && stored.revision <= this.revision) {
+      const again = () => {
         if (wasDown) this.onChange('etcd reachable again');
-        return;
-      }
+      };
       // Never written: an empty fleet document. Keep what we hold until someone PUTs.
       if (stored.head === null) {
-        this.revision = 0;
-        if (wasDown) this.onChange('etcd reachable again');
+        if (this.revision === null) this.revision = 0;
+        again();
+        return;
+      }
+      if (this.seen === null || stored.revision > this.seen) this.seen = stored.revision;
+      if (this.revision !== null && stored.revision <= this.revision) {
+        again();
+        return;
+      }
+      // Held by the fleet guard: nothing of it is applied until one confirmation names it.
+      const hold = stored.head.hold;
+      if (hold !== undefined) {
+        const confirmed = await readConfirm(this.options.client, this.options.prefix);
+        if (confirmed !== stored.revision) {
+          const news = this.heldRevision?.revision !== stored.revision;
+          this.hold({ ...heldOf(hold), revision: stored.revision });
+          if (news || wasDown) this.onChange('etcd api revision held by the fleet guard');
+          return;
+        }
+        this.log.warn({ revision: stored.revision }, 'held revision confirmed for the fleet');
+      }
+      if (stored.document === undefined) stored = await this.docs.read();
+      if (this.revision !== null && stored.revision <= this.revision) {
+        again();
         return;
       }
       this.adopt(routesOf(stored.document), stored.revision);
@@ -228,6 +355,9 @@ export class EtcdApiSource implements ApiSource {
   }
 
   private adopt(routes: readonly Route[], revision: number): void {
+    // A held revision older than the one adopted is superseded.
+    if (this.heldRevision !== null && this.heldRevision.revision <= revision)
+      this.heldRevision = null;
     this.options.store.setApiRoutes(routes, this.options.clock.now());
     this.current = routes;
     this.currentResult = apiSourceResult(routes);
@@ -270,6 +400,21 @@ function routesOf(document: unknown): readonly Route[] {
       throw new ReconcilerError('E_STORE', 'etcd api document holds a malformed route');
   }
   return routes as readonly Route[];
+}
+
+/** A hold as stored (any object: a malformed one still holds, with what it says). */
+function heldOf(h: Partial<FleetHold>): FleetHold {
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    reason: typeof h.reason === 'string' ? h.reason.slice(0, 500) : 'held by the fleet guard',
+    withdrawCount: n(h.withdrawCount),
+    announcedCount: n(h.announcedCount),
+    speakers: n(h.speakers),
+  };
+}
+
+function holdText(h: HeldRevision): string {
+  return `the fleet guard holds api revision ${h.revision}: ${h.reason}; confirm it once for the fleet with \`fleet confirm --revision ${h.revision}\` or POST /v1/fleet/confirm {"revision": ${h.revision}}`;
 }
 
 function errorText(err: unknown): string {

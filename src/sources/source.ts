@@ -12,6 +12,17 @@ export interface SourceWatch {
   close(): Promise<void>;
 }
 
+/** What became of a replaced api source: stored and in use, or stored and held (fleet guard). */
+export interface ReplaceOutcome {
+  /** The fleet guard holds the stored revision: nothing of it is in use until confirmed. */
+  readonly held?: {
+    readonly revision: number;
+    readonly reason: string;
+    readonly withdrawCount: number;
+    readonly announcedCount: number;
+  };
+}
+
 /** Signals that a source changed; `reason` is for the log only. */
 export type OnSourceChange = (reason: string) => void;
 
@@ -44,6 +55,6 @@ export interface ApiSource {
    * Store `routes` durably, then hold them. With `expectEtag`, only if the stored state is still
    * that one (else throws ReconcilerError E_PRECONDITION_FAILED, nothing stored).
    */
-  replace(routes: readonly Route[], now: number, expectEtag?: string): Promise<void>;
+  replace(routes: readonly Route[], now: number, expectEtag?: string): Promise<ReplaceOutcome>;
   watch(onChange: OnSourceChange): SourceWatch;
 }

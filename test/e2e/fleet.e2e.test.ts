@@ -3,7 +3,8 @@
 // RIBs; a file entry with a selector reaches one site only; two controllers racing with the same
 // If-Match on different speakers: one wins everywhere; every etcd member stopped: every route stays
 // (no withdraw at any peer), a speaker's process killed and respawned then keeps announcing its last
-// known state, and the fleet converges once etcd is back. No session resets anywhere.
+// known state, and the fleet converges once etcd is back; a PUT withdrawing most of the fleet's
+// routes is held on every speaker (no UPDATE at any peer) until one confirmation. No session resets.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -89,6 +90,8 @@ describeVersions('a fleet of three speakers on etcd', { needMain: true }, (binar
   const healthy = async (k: number): Promise<string> =>
     ((await (await fetch(url(k, '/healthz'))).json()) as { status: string }).status;
 
+  /** The api routes the fleet announces after the leader-kill scenario. */
+  let lastApi: E2eRoute[] = [];
   const API: E2eRoute[] = [
     { prefix: '100.71.1.0/24', nextHop: '192.0.2.71', med: 71, communities: ['65000:71'] },
     { prefix: '2001:db8:711::/48', nextHop: '2001:db8::71' },
@@ -212,8 +215,51 @@ describeVersions('a fleet of three speakers on etcd', { needMain: true }, (binar
       : [...API, { prefix: '100.71.9.0/24', nextHop: '192.0.2.79' }];
     for (const [k, r] of all().entries())
       await waitForPeers(r, [...expected, ...(k === 2 ? [SITE_ROUTE] : [])], 60_000);
+    lastApi = expected;
     process.stderr.write(
       `fleet e2e ${version}: leader killed mid-PUT: HTTP ${status}, committed ${committed}\n`,
     );
+  }, 180_000);
+
+  it('holds a PUT that withdraws most of the fleet on every speaker, until one confirmation', async () => {
+    const site = (k: number): E2eRoute[] => (k === 2 ? [SITE_ROUTE] : []);
+    const twenty: E2eRoute[] = [
+      {
+        prefixes: Array.from({ length: 20 }, (_, i) => `100.73.${i}.0/24`),
+        nextHop: '192.0.2.81',
+      },
+    ];
+    const grown = await put(0, [...lastApi, ...twenty]);
+    expect(grown.status, await grown.clone().text()).toBe(200);
+    for (const [k, r] of all().entries())
+      await waitForPeers(r, [...lastApi, ...twenty, ...site(k)], 60_000);
+    // let every speaker publish what it announces now (the fleet guard reads the records)
+    await new Promise((r) => setTimeout(r, 1500));
+    const before: CounterSnapshot[] = [];
+    for (const r of all()) before.push(await snapshotCounters(r));
+    const shrink = await put(1, API);
+    expect(shrink.status).toBe(202);
+    const answer = (await shrink.json()) as { guard: { kind?: string; reason: string } };
+    expect(answer.guard.kind).toBe('fleet');
+    const revision = Number(/"etcd-r(\d+)"/.exec(shrink.headers.get('etag') ?? '')?.[1]);
+    expect(answer.guard.reason).toContain(`fleet confirm --revision ${revision}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const [k, r] of all().entries()) {
+      await expectPeers(r, [...lastApi, ...twenty, ...site(k)]);
+      expectNoChange(await countersSince(r, before[k]!));
+    }
+    const view = (await (await fetch(url(2, '/v1/fleet'))).json()) as {
+      held: { revision: number } | null;
+      speakers: { record: { guard: { blocked: boolean } } }[];
+    };
+    expect(view.held?.revision).toBe(revision);
+    expect(view.speakers.map((s) => s.record.guard.blocked)).toEqual([true, true, true]);
+    const confirm = await fetch(url(2, '/v1/fleet/confirm'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ revision }),
+    });
+    expect(confirm.status).toBe(200);
+    for (const [k, r] of all().entries()) await waitForPeers(r, [...API, ...site(k)], 60_000);
   }, 180_000);
 });

@@ -108,6 +108,7 @@ describe('healthOf', () => {
   it('does not count a speaker whose record says it lost etcd', () => {
     const view = {
       revision: 0,
+      held: null,
       converged: false,
       speakers: [{ record: { ...record('x'), etcdConnected: false }, converged: false }],
     };

@@ -100,6 +100,22 @@ afterAll(async () => {
 });
 
 describe('a fleet of two speakers on etcd', () => {
+  it('refuses a speaker selection in a PUT body (one document serves every speaker)', async () => {
+    const [a] = speakers as [Speaker, Speaker];
+    const res = await fetch(url(a, '/v1/desired'), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/yaml' },
+      body: 'routes:\n  - prefix: 192.0.2.0/24\n    next-hop: 10.0.0.1\n    speakers: [b]\n',
+    });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as {
+      code: string;
+      diagnostics: { code: string; line: number; col: number; message: string }[];
+    };
+    expect(body.diagnostics[0]).toMatchObject({ code: 'E_SELECTOR', line: 4, col: 15 });
+    expect(body.diagnostics[0]!.message).toContain('select speakers in route files');
+  });
+
   it('routes a file entry by selector to its speaker only', async () => {
     const [a, b] = speakers as [Speaker, Speaker];
     await until(() => commands(a).length === 1, 10_000, 'speaker a to announce its site route');
@@ -230,6 +246,13 @@ describe('a fleet of two speakers on etcd', () => {
     const shrink = await put('routes:\n  - prefix: 100.65.0.0/24\n    next-hop: 10.0.0.2\n');
     expect(shrink.status).toBe(202); // stored, not applied: the guard tripped
     const revision = Number(/"etcd-r(\d+)"/.exec(shrink.headers.get('etag') ?? '')?.[1]);
+    // the fleet-wide share (13 of 13 routes on each speaker): held on every speaker, not adopted
+    const answer = (await shrink.json()) as { guard: { kind?: string; reason: string } };
+    expect(answer.guard.kind).toBe('fleet');
+    expect(answer.guard.reason).toContain(`fleet confirm --revision ${revision}`);
+    const held = await runCli(['fleet', 'status', '--etcd-endpoints', etcd.endpoints[0]!]);
+    expect(held.code).toBe(2);
+    expect(held.stdout).toContain(`revision ${revision} is held by the fleet guard`);
     await until(
       async () => {
         const view = (await (await fetch(url(a, '/v1/fleet'))).json()) as {

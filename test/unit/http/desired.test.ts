@@ -160,6 +160,34 @@ describe('PUT /v1/desired', () => {
   });
 });
 
+describe('speaker selections in a PUT body', () => {
+  const BODY =
+    'routes:\n  - prefix: 192.0.2.0/24\n    next-hop: 10.0.0.1\n    speakers: [pop-b]\n' +
+    '  - prefix: 198.51.100.0/24\n    next-hop: 10.0.0.1\n    speaker-selector: {site: pop}\n' +
+    'flows:\n  - match: {destination: 203.0.113.9/32}\n    then: {discard: true}\n    speakers: [pop-b]\n';
+
+  it("keeps this speaker's entries only, as route files do", async () => {
+    h = makeHarness({}, { bodyScope: { speaker: { name: 'pop-a', labels: { site: 'pop' } } } });
+    const res = await put(BODY);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(h.backend.apiRoutes.map((r) => r.prefix)).toEqual(['198.51.100.0/24']);
+  });
+
+  it('refuses every selection, at its line and column, for a document the fleet shares', async () => {
+    h = makeHarness({}, { bodyScope: { refuseSelection: 'not in a fleet document' } });
+    const res = await put(BODY);
+    expect(res.statusCode).toBe(422);
+    const found = res.json<{ diagnostics: { code: string; path: string; line: number }[] }>()
+      .diagnostics;
+    expect(found.map((d) => [d.code, d.path, d.line])).toEqual([
+      ['E_SELECTOR', 'routes[0].speakers', 4],
+      ['E_SELECTOR', 'routes[1].speaker-selector', 7],
+      ['E_SELECTOR', 'flows[0].speakers', 11],
+    ]);
+    expect(h.backend.apiRoutes).toEqual([]);
+  });
+});
+
 describe('ETag and If-Match on /v1/desired', () => {
   it('accepts a PUT whose If-Match is the current ETag, and changes the ETag', async () => {
     h = makeHarness();

@@ -7,7 +7,7 @@ import { routeKey, type Route } from '../../../src/core/route.js';
 import type { SourceResult } from '../../../src/config/load-routes.js';
 import { DesiredState } from '../../../src/runtime/desired-state.js';
 import { apiSourceResult } from '../../../src/sources/api.js';
-import type { ApiSource, SourceWatch } from '../../../src/sources/source.js';
+import type { ApiSource, ReplaceOutcome, SourceWatch } from '../../../src/sources/source.js';
 import { route } from '../../helpers/routes.js';
 
 /** An api source that another speaker edits: `set` replaces it without going through replace(). */
@@ -19,9 +19,9 @@ class MovingApiSource implements ApiSource {
     this.routes = routes;
     this.result = apiSourceResult(routes);
   }
-  replace(routes: readonly Route[]): Promise<void> {
+  replace(routes: readonly Route[]): Promise<ReplaceOutcome> {
     this.set(routes);
-    return Promise.resolve();
+    return Promise.resolve({});
   }
   watch(): SourceWatch {
     return { ready: Promise.resolve(), close: () => Promise.resolve() };

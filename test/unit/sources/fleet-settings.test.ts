@@ -88,6 +88,7 @@ describe('convergence and the fleet table', () => {
     const b = record('pop-b', { desiredRevision: 6, guard: { blocked: true } });
     const text = renderFleet({
       revision: 7,
+      held: null,
       speakers: [
         { record: a, converged: true },
         { record: b, converged: false },
