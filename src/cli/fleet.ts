@@ -6,11 +6,14 @@ import { parseArgs } from 'node:util';
 import type { Etcd3 } from 'etcd3';
 import type { GuardPolicy } from '../core/guard.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { FleetFloorLink } from '../runtime/checks/fleet-floor-link.js';
 import type { ReconcilerStatus } from '../runtime/handle.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ApiRouteStore } from '../sources/api.js';
 import { EtcdApiSource } from '../sources/etcd.js';
+import type { FleetHealthRecord } from '../core/fleet-floor.js';
 import {
+  fleetPeers,
   readConfirm,
   readFleet,
   StatusPublisher,
@@ -32,9 +35,15 @@ export interface FleetParts {
   readonly api: EtcdApiSource;
   /**
    * Starts publishing this speaker's status (every `intervalMs`, when it changed), and applying a
-   * guarded plan once the fleet confirmed the revision it holds (`confirm(hash)`).
+   * guarded plan once the fleet confirmed the revision it holds (`confirm(hash)`). With `floor`
+   * (the fleet floor): its gate states go in the record, and each tick, once the record is in
+   * etcd, reads the fleet for it.
    */
-  startPublishing(read: () => SpeakerSnapshot, confirm: (hash: string) => void): void;
+  startPublishing(
+    read: () => SpeakerSnapshot,
+    confirm: (hash: string) => void,
+    floor?: FleetFloorLink,
+  ): void;
   view(): Promise<FleetView>;
   /** Confirm, for the whole fleet, the guarded plans of api source revision `revision`. */
   confirm(revision: number): Promise<void>;
@@ -48,6 +57,9 @@ export interface SpeakerSnapshot {
   readonly convergedApi: SourceResult | undefined;
 }
 
+/** How often a speaker publishes its record (when it changed) and, with the fleet floor, reads the fleet. */
+export const FLEET_PUBLISH_INTERVAL_MS = 500;
+
 /** The etcd side of `run`; null without --etcd-endpoints. */
 export function startFleet(
   settings: FleetSettings,
@@ -58,7 +70,7 @@ export function startFleet(
     /** The fleet-wide guard's limits (`--max-withdraw`). */
     readonly guard?: GuardPolicy;
   },
-  intervalMs = 500,
+  intervalMs = FLEET_PUBLISH_INTERVAL_MS,
 ): FleetParts | null {
   const etcd = settings.etcd;
   if (etcd === null) return null;
@@ -91,19 +103,56 @@ export function startFleet(
     );
     confirm(blocked.hash);
   };
-  const tick = (read: () => SpeakerSnapshot, confirm: (hash: string) => void): void => {
+  /** Publish; with the fleet floor, note the acknowledged intents, then read the fleet. */
+  const publishAndRead = async (
+    record: SpeakerRecord,
+    floor: FleetFloorLink | undefined,
+    health: FleetHealthRecord | undefined,
+  ) => {
+    const stored = await publisher.publish(record);
+    if (floor === undefined || health === undefined) return;
+    if (stored) floor.published(health, deps.clock.now());
+    const readAt = deps.clock.now();
+    if (!floor.readDue(readAt, 4 * intervalMs)) return;
+    // Bounded: a read that hangs must not stall the publish tick (the view then ages: hold).
+    let timeout: TimerHandle | undefined;
+    const view = await Promise.race([
+      readFleet(client, etcd.prefix).catch(() => undefined),
+      new Promise<undefined>((resolve) => {
+        timeout = deps.clock.setTimeout(() => resolve(undefined), 4 * intervalMs);
+      }),
+    ]);
+    if (timeout !== undefined) deps.clock.clearTimeout(timeout);
+    // A failed read leaves the last one, which ages into "unknown" (the floor then holds).
+    if (view !== undefined && !closed) floor.observed({ readAt, peers: fleetPeers(view) });
+  };
+  const tick = (
+    read: () => SpeakerSnapshot,
+    confirm: (hash: string) => void,
+    floor: FleetFloorLink | undefined,
+  ): void => {
     if (closed) return;
     const snap = read();
     if (snap.convergedApi !== undefined && snap.convergedApi === api.result)
       applied = api.health.revision;
-    const record = speakerRecord(settings.speaker, snap.status, api, applied, deps.clock.now());
-    void Promise.all([publisher.publish(record), checkConfirm(snap, confirm)]).finally(() => {
-      if (!closed) timer = deps.clock.setTimeout(() => tick(read, confirm), intervalMs);
-    });
+    const health = floor?.record();
+    const record = speakerRecord(
+      settings.speaker,
+      snap.status,
+      api,
+      applied,
+      deps.clock.now(),
+      health,
+    );
+    void Promise.all([publishAndRead(record, floor, health), checkConfirm(snap, confirm)]).finally(
+      () => {
+        if (!closed) timer = deps.clock.setTimeout(() => tick(read, confirm, floor), intervalMs);
+      },
+    );
   };
   return {
     api,
-    startPublishing: (read, confirm) => tick(read, confirm),
+    startPublishing: (read, confirm, floor) => tick(read, confirm, floor),
     view: () => readFleet(client, etcd.prefix),
     confirm: (revision) =>
       writeConfirm(client, etcd.prefix, revision, settings.speaker.name, deps.clock.now()),
@@ -122,6 +171,7 @@ function speakerRecord(
   api: EtcdApiSource,
   applied: number | null,
   now: number,
+  health?: FleetHealthRecord,
 ): SpeakerRecord {
   const last = status.lastReconcile;
   const guard = status.guardBlocked;
@@ -144,6 +194,10 @@ function speakerRecord(
     diagnostics: status.diagnostics.filter((d) => d.severity === 'error').length,
     guard: guardOf(guard, api),
     etcdConnected: api.health.connected,
+    // Only while something is gated (records stay small, and unchanged for speakers without checks).
+    ...(health === undefined || (Object.keys(health.routes).length === 0 && !health.truncated)
+      ? {}
+      : { health }),
     updatedAt: now,
   };
 }

@@ -34,7 +34,8 @@ import {
   FLEET_OPTIONS,
   type FleetSettings,
 } from '../sources/fleet-settings.js';
-import { startFleet } from './fleet.js';
+import { FleetFloorLink } from '../runtime/checks/fleet-floor-link.js';
+import { FLEET_PUBLISH_INTERVAL_MS, startFleet } from './fleet.js';
 import type { HttpServerHandle } from '../http/listen.js';
 
 /** `run` takes the same streams and environment as every command. */
@@ -78,6 +79,9 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --verify-interval DUR    repeat the check this often (implies --verify), 0 = once  [0]
   --health-floor N|P%      health checks: at least this many gated routes stay announced
                            (of those announced) when their checks fail; 0 = off  [50%]
+  --health-fleet-floor N   in a fleet (etcd): a failing gated route is withdrawn only while at
+                           least N other live speakers announce it with an open gate; else it
+                           stays announced; 0 = off                         [1 with etcd]
   --health-concurrency N   health checks running at once at most            [32]
   --health-flap-limit N/DUR  a check changing state more than N times within DUR
                            is held down (flap damping)                      [4/60s]
@@ -118,6 +122,7 @@ const OPTIONS = {
   verify: { type: 'boolean' },
   'verify-interval': { type: 'string' },
   'health-floor': { type: 'string' },
+  'health-fleet-floor': { type: 'string' },
   'health-concurrency': { type: 'string' },
   'health-flap-limit': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -153,6 +158,18 @@ function healthOptions(
   };
 }
 
+/** `--health-fleet-floor N` (flag, else environment): 1 in a fleet with etcd, else off. */
+function parseFleetFloor(text: string | undefined, fleet: FleetSettings): number {
+  if (fleet.etcd === null) return 0;
+  if (text === undefined) return 1;
+  if (!/^\d{1,6}$/.test(text.trim()))
+    throw new ReconcilerError(
+      'E_USAGE',
+      `invalid health-fleet-floor "${text}": expected an integer >= 0`,
+    );
+  return Number(text.trim());
+}
+
 /** The HTTP stack (fastify and its plugins, ~0.35 s to load): only when listening. */
 function loadHttp(): Promise<typeof import('../http/start.js')> {
   return import('../http/start.js');
@@ -164,6 +181,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   let formatFlag: string | boolean | undefined;
   let fleet: FleetSettings;
   let health: HealthRuntimeOptions;
+  let fleetFloor: number;
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -180,6 +198,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       'health-floor': floorFlag,
       'health-concurrency': concurrencyFlag,
       'health-flap-limit': flapFlag,
+      'health-fleet-floor': fleetFloorFlag,
       ...runFlags
     } = values;
     settings = buildRunSettings(runFlags, io.env, io.cwd);
@@ -189,6 +208,10 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
       flapFlag ?? io.env['EXABGP_RECONCILER_HEALTH_FLAP_LIMIT'],
     );
     fleet = buildFleetSettings(values, io.env, hostname());
+    fleetFloor = parseFleetFloor(
+      fleetFloorFlag ?? io.env['EXABGP_RECONCILER_HEALTH_FLEET_FLOOR'],
+      fleet,
+    );
     formatFlag = values['log-format'];
     if (settings.bodyLimit !== null) (await loadHttp()).parseBodyLimit(settings.bodyLimit);
   } catch (err) {
@@ -217,7 +240,24 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
     );
   }
   try {
-    return await runSession(io, settings, logger, ledger, instance ?? null, fleet, health);
+    return await runSession(io, settings, logger, ledger, instance ?? null, fleet, {
+      ...health,
+      ...(fleetFloor === 0
+        ? {}
+        : {
+            fleetFloor: new FleetFloorLink(
+              {
+                self: fleet.speaker.name,
+                min: fleetFloor,
+                // Longer than the publish interval: a speaker closing at the same instant has
+                // published its own intent by the time of the read that decides.
+                settleMs: 2 * FLEET_PUBLISH_INTERVAL_MS,
+                maxAgeMs: 10 * FLEET_PUBLISH_INTERVAL_MS,
+              },
+              systemClock,
+            ),
+          }),
+    });
   } finally {
     ledger.close();
   }
@@ -371,7 +411,12 @@ async function runSession(
   const fleetParts = startFleet(fleet, { store: ledger, clock, logger, guard: settings.guard });
   if (fleetParts !== null)
     logger.info(
-      { speaker: fleet.speaker.name, labels: fleet.speaker.labels, etcd: fleet.etcd?.endpoints },
+      {
+        speaker: fleet.speaker.name,
+        labels: fleet.speaker.labels,
+        etcd: fleet.etcd?.endpoints,
+        health_fleet_floor: health.fleetFloor?.options.min ?? 0,
+      },
       'fleet speaker: api source in etcd',
     );
   const api = fleetParts?.api ?? new LocalApiSource(ledger);
@@ -417,6 +462,7 @@ async function runSession(
   fleetParts?.startPublishing(
     () => ({ status: reconciler.getStatus(), convergedApi: reconciler.convergedApiSource }),
     (hash) => void reconciler.confirmPlan(hash),
+    health.fleetFloor,
   );
   let http: HttpServerHandle | null = null;
   try {

@@ -43,7 +43,14 @@ export const SECTION_RENDERERS: Readonly<Record<string, (value: unknown) => read
     const h = value as {
       floor: number;
       floor_rule: string;
-      routes: { announced: number; drained: number; withdrawn: number; held_by_floor: number };
+      routes: {
+        announced: number;
+        drained: number;
+        withdrawn: number;
+        held_by_floor: number;
+        held_by_fleet_floor?: number;
+      };
+      fleet_floor?: { min: number; view: string; peers: number };
       checks: readonly {
         name: string;
         kind: string;
@@ -55,8 +62,14 @@ export const SECTION_RENDERERS: Readonly<Record<string, (value: unknown) => read
       }[];
     };
     const r = h.routes;
+    const f = h.fleet_floor;
     return [
       `gated routes: ${r.announced} announced, ${r.drained} drained, ${r.withdrawn} withdrawn, ${r.held_by_floor} held by the floor (${h.floor_rule} = ${h.floor})`,
+      ...(f === undefined
+        ? []
+        : [
+            `fleet floor ${f.min}: ${r.held_by_fleet_floor ?? 0} held, fleet view ${f.view} (${f.peers} other live speakers)`,
+          ]),
       ...h.checks.map((c) => {
         const last =
           c.last === null

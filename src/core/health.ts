@@ -170,7 +170,8 @@ export function floorCount(floor: HealthFloor, gated: number): number {
   return Math.floor((floor.percent * gated) / 100);
 }
 
-export type GateOutcome = 'announced' | 'drained' | 'withdrawn' | 'held-by-floor';
+export type GateOutcome =
+  'announced' | 'drained' | 'withdrawn' | 'held-by-floor' | 'held-by-fleet-floor';
 
 export interface GatedRoute {
   readonly gate: HealthGate;
@@ -234,13 +235,16 @@ function compareCommunity(a: string, b: string): number {
  * gates of routes that are announced now (`announced(key)`) stay announced, in key order, until the
  * floor is met: every check failing at once (a checker that lost its network) keeps the floor,
  * while one service dying among many still withdraws its route. The floor never announces a route
- * that is not announced already.
+ * that is not announced already. `mayWithdraw` (the fleet floor, core/fleet-floor.ts): a closed
+ * gate the per-speaker floor would withdraw, of a route announced now, is withdrawn only if it says
+ * so; else the route is `held-by-fleet-floor`.
  */
 export function applyHealth(
   desired: RouteSet,
   states: ReadonlyMap<string, CheckState>,
   floor: HealthFloor,
   announced: (key: RouteKey) => boolean,
+  mayWithdraw?: (key: RouteKey, route: Route) => boolean,
 ): HealthView {
   let gatedCount = 0;
   for (const r of desired.values()) if (r.health !== undefined) gatedCount++;
@@ -262,18 +266,26 @@ export function applyHealth(
   }
   closed.sort();
   let held = 0;
+  const route = (key: RouteKey): Route => desired.get(key) as Route;
   for (const key of closed) {
-    const gate = (desired.get(key) as Route).health as HealthGate;
+    const gate = route(key).health as HealthGate;
     if (up < min && announced(key)) {
       gated.set(key, { gate, outcome: 'held-by-floor' });
       up++;
       held++;
+    } else if (mayWithdraw !== undefined && announced(key) && !mayWithdraw(key, route(key))) {
+      gated.set(key, { gate, outcome: 'held-by-fleet-floor' });
     } else gated.set(key, { gate, outcome: 'withdrawn' });
   }
   const active = new Map<RouteKey, Route>();
   for (const [key, r] of desired) {
     const g = gated.get(key);
-    if (g === undefined || g.outcome === 'announced' || g.outcome === 'held-by-floor')
+    if (
+      g === undefined ||
+      g.outcome === 'announced' ||
+      g.outcome === 'held-by-floor' ||
+      g.outcome === 'held-by-fleet-floor'
+    )
       active.set(key, r);
     else if (g.outcome === 'drained' && g.gate.drain !== undefined)
       active.set(key, drainedRoute(r, g.gate.drain));

@@ -174,7 +174,7 @@ function registerStateGauges(registry: Registry, backend: ReconcilerHandle): voi
   });
   new Gauge({
     name: `${PREFIX}health_gated_routes`,
-    help: 'Health-gated desired routes by outcome: announced, drained, withdrawn, held_by_floor',
+    help: 'Health-gated desired routes by outcome: announced, drained, withdrawn, held_by_floor, held_by_fleet_floor',
     labelNames: ['outcome'],
     registers: [registry],
     collect() {
@@ -183,6 +183,7 @@ function registerStateGauges(registry: Registry, backend: ReconcilerHandle): voi
       this.set({ outcome: 'drained' }, r?.drained ?? 0);
       this.set({ outcome: 'withdrawn' }, r?.withdrawn ?? 0);
       this.set({ outcome: 'held_by_floor' }, r?.['held-by-floor'] ?? 0);
+      this.set({ outcome: 'held_by_fleet_floor' }, r?.['held-by-fleet-floor'] ?? 0);
     },
   });
   new Gauge({

@@ -114,10 +114,12 @@ export const SECTION_VERDICTS: readonly SectionVerdict[] = [checksVerdict];
 interface ChecksSection {
   readonly routes: {
     readonly held_by_floor: number;
+    readonly held_by_fleet_floor?: number;
     readonly withdrawn: number;
     readonly drained: number;
   };
   readonly floor_rule: string;
+  readonly fleet_floor?: { readonly min: number };
   readonly conflicts: readonly string[];
   readonly checks: readonly {
     readonly name: string;
@@ -143,6 +145,11 @@ function checksVerdict(status: Readonly<Record<string, unknown>>): {
   if (c.routes.held_by_floor > 0)
     warnings.push(
       `health floor (${c.floor_rule}) keeps ${c.routes.held_by_floor} gated routes announced whose checks fail`,
+    );
+  const fleetHeld = c.routes.held_by_fleet_floor ?? 0;
+  if (fleetHeld > 0)
+    warnings.push(
+      `health fleet floor (${c.fleet_floor?.min ?? '?'}) keeps ${fleetHeld} gated routes announced whose checks fail`,
     );
   for (const name of c.conflicts)
     warnings.push(`health check ${name} is declared differently by two sources`);

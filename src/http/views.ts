@@ -189,7 +189,20 @@ export function renderChecks(h: HealthStatus): Record<string, unknown> {
       drained: h.routes.drained,
       withdrawn: h.routes.withdrawn,
       held_by_floor: h.routes['held-by-floor'],
+      held_by_fleet_floor: h.routes['held-by-fleet-floor'],
     },
+    ...(h.fleetFloor === undefined
+      ? {}
+      : {
+          fleet_floor: {
+            min: h.fleetFloor.min,
+            view: h.fleetFloor.view,
+            read_age_ms: h.fleetFloor.readAgeMs,
+            peers: h.fleetFloor.peers,
+            truncated: h.fleetFloor.truncated,
+            held: h.fleetFloor.held,
+          },
+        }),
     conflicts: h.conflicts,
     checks: h.checks.map((c) => ({
       name: c.name,

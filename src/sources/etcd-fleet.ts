@@ -3,6 +3,7 @@
 // and which speakers have converged to it. The record is a versioned, open JSON object (issue 12's
 // health checks add fields; readers ignore what they do not know).
 import type { Etcd3, Lease } from 'etcd3';
+import type { FleetGateState, FleetHealthRecord, FleetPeer } from '../core/fleet-floor.js';
 import type { Logger } from '../runtime/logger.js';
 import { LogField } from '../runtime/logger.js';
 import { EtcdDocumentStore, holdOfHead } from './etcd-store.js';
@@ -28,6 +29,11 @@ export interface SpeakerRecord {
   readonly guard: { readonly blocked: boolean; readonly reason?: string; readonly hash?: string };
   /** etcd as this speaker sees it: false means it runs fail-static on its last known state. */
   readonly etcdConnected: boolean;
+  /**
+   * Health-gated prefixes and their gate state (the fleet floor, core/fleet-floor.ts); absent with
+   * no gated route or from a speaker without it.
+   */
+  readonly health?: FleetHealthRecord;
   readonly updatedAt: number;
 }
 
@@ -90,6 +96,40 @@ export async function readFleet(client: Etcd3, prefix: string): Promise<FleetVie
   return { revision, held, speakers, converged: speakers.every((s) => s.converged) };
 }
 
+const GATE_STATES: ReadonlySet<string> = new Set<FleetGateState>([
+  'open',
+  'drained',
+  'closed',
+  'held',
+]);
+
+/**
+ * The fleet floor's view of a record's `health` field: undefined when absent or malformed (then
+ * the speaker announces nothing `open` as far as the floor knows); unknown states are dropped.
+ */
+export function healthOf(record: SpeakerRecord): FleetHealthRecord | undefined {
+  const h = record.health as unknown;
+  if (h === null || typeof h !== 'object') return undefined;
+  const { truncated, routes } = h as { truncated?: unknown; routes?: unknown };
+  if (routes === null || typeof routes !== 'object' || Array.isArray(routes)) return undefined;
+  const out: Record<string, FleetGateState> = {};
+  for (const [key, s] of Object.entries(routes as Record<string, unknown>))
+    if (typeof s === 'string' && GATE_STATES.has(s)) out[key] = s as FleetGateState;
+  return { truncated: truncated === true, routes: out };
+}
+
+/** The speakers of a read as the fleet floor sees them (live: the record says it reaches etcd). */
+export function fleetPeers(view: FleetView): FleetPeer[] {
+  return view.speakers.map(({ record }) => {
+    const health = healthOf(record);
+    return {
+      name: record.name,
+      live: record.etcdConnected === true,
+      ...(health === undefined ? {} : { health }),
+    };
+  });
+}
+
 /**
  * Publishes this speaker's record under a lease (TTL `ttlSeconds`, kept alive by the client). A
  * lost lease (etcd down longer than the TTL) is granted anew on the next publish.
@@ -111,11 +151,15 @@ export class StatusPublisher {
     return `${statusPrefix(this.prefix)}${this.name}`;
   }
 
-  /** Publish when the record changed (or the lease was lost); never throws. */
-  async publish(record: SpeakerRecord): Promise<void> {
+  /**
+   * Publish when the record changed (or the lease was lost); never throws. True when etcd holds
+   * this record (put acknowledged now, or unchanged since the last acknowledged put).
+   */
+  async publish(record: SpeakerRecord): Promise<boolean> {
     const { updatedAt: _ignored, ...stable } = record;
     const text = JSON.stringify(stable);
-    if ((text === this.last && this.lease !== undefined) || this.busy) return;
+    if (text === this.last && this.lease !== undefined) return true;
+    if (this.busy) return false;
     this.busy = true;
     try {
       if (this.lease === undefined) {
@@ -127,10 +171,12 @@ export class StatusPublisher {
       }
       await this.lease.put(this.key).value(JSON.stringify(record));
       this.last = text;
+      return true;
     } catch (err) {
       this.lease = undefined;
       this.last = '';
       this.logger.debug({ [LogField.err]: err }, 'speaker status not published (etcd)');
+      return false;
     } finally {
       this.busy = false;
     }

@@ -132,7 +132,13 @@ describe('Reconciler with health gates', () => {
     expect(a.ledger.getHealthStates().get('svc')).toBe('up');
     const status = a.reconciler.getStatus().checks;
     expect(status?.checks[0]).toMatchObject({ name: 'svc', state: 'up', transitions: 1 });
-    expect(status?.routes).toEqual({ announced: 2, drained: 0, withdrawn: 0, 'held-by-floor': 0 });
+    expect(status?.routes).toEqual({
+      announced: 2,
+      drained: 0,
+      withdrawn: 0,
+      'held-by-floor': 0,
+      'held-by-fleet-floor': 0,
+    });
     // The stored desired sources keep the gates (a start with invalid files uses them).
     const stored = a.ledger.loadDesiredSources().flatMap((s) => s.routes);
     expect(stored.map((r) => r.health?.text ?? '').sort()).toEqual([

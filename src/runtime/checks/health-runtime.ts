@@ -11,21 +11,27 @@ import {
   type HealthFloor,
   type HealthView,
 } from '../../core/health.js';
-import type { RouteKey, RouteSet } from '../../core/route.js';
+import { fleetRecord, type FleetDecision, type FleetGateState } from '../../core/fleet-floor.js';
+import { ribKey, type Route, type RouteKey, type RouteSet } from '../../core/route.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { HealthChecker, type CheckerDeps, type CheckStatus } from './checker.js';
+import type { FleetFloorLink, FleetFloorStatus } from './fleet-floor-link.js';
 
 export interface HealthStatus {
   readonly checks: readonly CheckStatus[];
-  /** Gated routes by outcome (announced, drained, withdrawn, held-by-floor). */
+  /** Gated routes by outcome (announced, drained, withdrawn, held-by-floor, held-by-fleet-floor). */
   readonly routes: Readonly<Record<GateOutcome, number>>;
   /** The floor in routes, and its rule as given (`50%`, `3`). */
   readonly floor: number;
   readonly floorRule: string;
   /** Check names two documents declare differently (the first source's declaration runs). */
   readonly conflicts: readonly string[];
+  /** In a fleet with the fleet floor on: its view, and why the routes it holds are held. */
+  readonly fleetFloor?: FleetFloorStatus & {
+    readonly held: Readonly<Record<Exclude<FleetDecision, 'withdraw'>, number>>;
+  };
 }
 
 export interface HealthRuntimeOptions {
@@ -33,7 +39,18 @@ export interface HealthRuntimeOptions {
   readonly concurrency?: number;
   readonly probe?: CheckerDeps['probe'];
   readonly damping?: CheckerDeps['damping'];
+  /** The fleet floor (in a fleet with etcd, N > 0). */
+  readonly fleetFloor?: FleetFloorLink;
 }
+
+/** What a gate outcome publishes to the fleet (withdrawn: nothing, it is not announced). */
+const PUBLISHED: Readonly<Record<GateOutcome, FleetGateState | undefined>> = {
+  announced: 'open',
+  drained: 'drained',
+  'held-by-floor': 'held',
+  'held-by-fleet-floor': 'closed',
+  withdrawn: undefined,
+};
 
 export function floorText(floor: HealthFloor): string {
   return 'count' in floor ? String(floor.count) : `${floor.percent}%`;
@@ -46,6 +63,13 @@ export class HealthRuntime {
   private conflicts: readonly string[] = [];
   private readonly floor: HealthFloor;
   private reconcile: (reason: string) => void = () => undefined;
+  private readonly fleet: FleetFloorLink | undefined;
+  /** The fleet floor's decisions in the last recorded view, by route key (rib key, decision). */
+  private fleetHeld = new Map<
+    RouteKey,
+    { readonly rib: string; readonly decision: FleetDecision }
+  >();
+  private fleetWarned = '';
 
   constructor(
     ledger: Pick<Ledger, 'getHealthStates' | 'setHealthState'>,
@@ -55,6 +79,12 @@ export class HealthRuntime {
   ) {
     this.persisted = ledger.getHealthStates();
     this.floor = options.floor ?? DEFAULT_HEALTH_FLOOR;
+    this.fleet = options.fleetFloor;
+    // A read of the fleet that changes a held route's decision: reconcile (level-based).
+    this.fleet?.onObserved(() => {
+      for (const [, h] of this.fleetHeld)
+        if (this.fleet?.decide(h.rib) !== h.decision) return this.reconcile('fleet floor');
+    });
     this.checker = new HealthChecker({
       clock,
       log,
@@ -91,7 +121,19 @@ export class HealthRuntime {
     // A check not running yet (a preview of a new one): the ledger's state, else its initial.
     for (const [name, spec] of specs)
       if (!states.has(name)) states.set(name, initialMachine(spec, this.persisted.get(name)).state);
-    const view = applyHealth(desired, states, this.floor, announced);
+    const decisions = new Map<RouteKey, { rib: string; decision: FleetDecision }>();
+    const fleet = this.fleet;
+    const mayWithdraw =
+      fleet === undefined
+        ? undefined
+        : (key: RouteKey, route: Route): boolean => {
+            const rib = ribKey(route);
+            const decision = fleet.decide(rib);
+            if (decision !== 'withdraw') decisions.set(key, { rib, decision });
+            return decision === 'withdraw';
+          };
+    const view = applyHealth(desired, states, this.floor, announced, mayWithdraw);
+    if (record && fleet !== undefined) this.recordFleet(view, desired, decisions, fleet);
     if (record) {
       if (view.held > 0 && view.held !== this.last?.held)
         this.log.warn(
@@ -101,6 +143,34 @@ export class HealthRuntime {
       this.last = view;
     }
     return view;
+  }
+
+  /** Publish the gate states for the fleet; warn once per change of what the fleet floor holds. */
+  private recordFleet(
+    view: HealthView,
+    desired: RouteSet,
+    decisions: Map<RouteKey, { rib: string; decision: FleetDecision }>,
+    fleet: FleetFloorLink,
+  ): void {
+    const states: [string, FleetGateState][] = [];
+    for (const [key, g] of view.gated) {
+      const r = desired.get(key);
+      if (r === undefined) continue;
+      const s = PUBLISHED[g.outcome];
+      if (s !== undefined) states.push([ribKey(r), s]);
+    }
+    fleet.setRecord(fleetRecord(states), decisions.size > 0);
+    this.fleetHeld = decisions;
+    const held = [...decisions.values()].filter((d) => d.decision !== 'settling');
+    const text = `${held.length}:${[...new Set(held.map((d) => d.decision))].sort().join(',')}`;
+    if (text === this.fleetWarned) return;
+    this.fleetWarned = text;
+    if (held.length > 0)
+      this.log.warn(
+        { held: held.length, reasons: [...new Set(held.map((d) => d.decision))].sort() },
+        `health fleet floor: ${held.length} gated routes whose checks fail stay announced (fewer than ${fleet.options.min} other speakers announce them with an open gate, or the fleet view is unknown)`,
+      );
+    else this.log.info('health fleet floor: no route held');
   }
 
   /** The check states gates use now (for `plan`). */
@@ -114,15 +184,20 @@ export class HealthRuntime {
       drained: 0,
       withdrawn: 0,
       'held-by-floor': 0,
+      'held-by-fleet-floor': 0,
     };
     for (const g of this.last?.gated.values() ?? []) routes[g.outcome]++;
-    return {
+    const base = {
       checks: this.checker.status(),
       routes,
       floor: this.last?.floor ?? 0,
       floorRule: floorText(this.floor),
       conflicts: this.conflicts,
     };
+    if (this.fleet === undefined) return base;
+    const held = { settling: 0, floor: 0, unknown: 0, truncated: 0 };
+    for (const h of this.fleetHeld.values()) if (h.decision !== 'withdraw') held[h.decision]++;
+    return { ...base, fleetFloor: { ...this.fleet.status(), held } };
   }
 
   stop(): void {

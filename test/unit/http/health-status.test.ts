@@ -42,10 +42,18 @@ const CHECKS: HealthStatus = {
       runs: 41,
     },
   ],
-  routes: { announced: 4, drained: 1, withdrawn: 2, 'held-by-floor': 1 },
+  routes: { announced: 4, drained: 1, withdrawn: 2, 'held-by-floor': 1, 'held-by-fleet-floor': 2 },
   floor: 4,
   floorRule: '50%',
   conflicts: [],
+  fleetFloor: {
+    min: 1,
+    view: 'known',
+    readAgeMs: 200,
+    peers: 2,
+    truncated: false,
+    held: { settling: 0, floor: 2, unknown: 0, truncated: 0 },
+  },
 };
 
 function withChecks(): Harness {
@@ -63,6 +71,15 @@ describe('health checks over HTTP', () => {
       drained: 1,
       withdrawn: 2,
       held_by_floor: 1,
+      held_by_fleet_floor: 2,
+    });
+    expect(body.checks.fleet_floor).toEqual({
+      min: 1,
+      view: 'known',
+      read_age_ms: 200,
+      peers: 2,
+      truncated: false,
+      held: { settling: 0, floor: 2, unknown: 0, truncated: 0 },
     });
     expect(body.checks.floor_rule).toBe('50%');
     expect(body.checks.checks[0]).toEqual({
@@ -93,6 +110,7 @@ describe('health checks over HTTP', () => {
         'health check dns is down: connect ECONNREFUSED',
         'health check web is flapping: held down',
         'health floor (50%) keeps 1 gated routes announced whose checks fail',
+        'health fleet floor (1) keeps 2 gated routes announced whose checks fail',
       ]),
     );
   });
@@ -106,5 +124,8 @@ describe('health checks over HTTP', () => {
     expect(text).toContain('exabgp_reconciler_health_check_transitions{check="web"} 6');
     expect(text).toContain('exabgp_reconciler_health_check_damped{check="web"} 1');
     expect(text).toContain('exabgp_reconciler_health_gated_routes{outcome="held_by_floor"} 1');
+    expect(text).toContain(
+      'exabgp_reconciler_health_gated_routes{outcome="held_by_fleet_floor"} 2',
+    );
   });
 });
