@@ -1,10 +1,17 @@
 // `checks:` (a document's named health checks) and `health:` / `on-down:` on route and flow
 // entries (or defaults) → CheckSpecs and HealthGates, with positioned diagnostics. The schema checks
 // the shapes; this checks the values (kind parameters, durations, unknown names). No I/O.
-import type { CheckKind, CheckSpec, Drain, HealthGate } from '../core/health.js';
+import type { CheckKind, CheckSpec, DnsQuery, DnsType, Drain, HealthGate } from '../core/health.js';
 import type { RouteAttributes } from '../core/route.js';
 import { ValueError } from './attributes.js';
 import { parseCommunities } from './communities.js';
+import {
+  canonicalDnsName,
+  canonicalDnsValue,
+  DNS_TYPES,
+  parseDnsServer,
+  ptrQueryName,
+} from './health-dns.js';
 import type { EntrySink } from './entry-checks.js';
 import type { PathSegment } from './locate.js';
 
@@ -73,27 +80,28 @@ function checkSpec(
   const need = (key: string, what: string): void => {
     if (c[key] === undefined) bad('kind', `a ${kind} check needs ${key} (${what})`);
   };
-  const only = (keys: readonly string[]): void => {
-    for (const k of keys)
-      if (c[k] !== undefined) bad(k, `${k} is not a parameter of a ${kind} check`);
-  };
+  for (const [k, owner] of Object.entries(PARAM_KIND))
+    if (c[k] !== undefined && !owner.includes(kind))
+      bad(k, `${k} is not a parameter of a ${kind} check`);
   let status: readonly [number, number] | undefined;
+  let dns: DnsQuery | undefined;
   if (kind === 'tcp') {
     need('host', 'an address or name to connect to');
     need('port', '1-65535');
-    only(['url', 'method', 'status', 'body', 'insecure', 'command']);
   } else if (kind === 'http') {
     need('url', 'http://... or https://...');
-    only(['host', 'port', 'command']);
     const url = c['url'];
     if (typeof url === 'string' && !URL.canParse(url))
       bad('url', `${JSON.stringify(url)}: not a URL`);
     status = statusRange(c['status']);
     if (status === undefined)
       bad('status', `${JSON.stringify(c['status'])}: not a status or a range low-high`);
+  } else if (kind === 'dns') {
+    need('name', 'the name to query');
+    need('server', 'the DNS server to ask: an address, optionally with a port (127.0.0.1:5353)');
+    dns = dnsQuery(c, bad);
   } else {
     need('command', 'the program and its arguments, a list');
-    only(['host', 'port', 'url', 'method', 'status', 'body', 'insecure']);
   }
   if (!ok) return undefined;
   return {
@@ -120,9 +128,70 @@ function checkSpec(
     ...(typeof c['body'] === 'string' ? { body: c['body'] } : {}),
     ...(c['insecure'] === true ? { insecure: true } : {}),
     ...(Array.isArray(c['command']) ? { command: c['command'] as string[] } : {}),
+    ...(dns === undefined ? {} : { dns }),
     source: sink.source,
   };
 }
+
+/** Which kinds take each kind-specific parameter (any other kind reports it). */
+const PARAM_KIND: Readonly<Record<string, readonly CheckKind[]>> = {
+  host: ['tcp'],
+  port: ['tcp'],
+  url: ['http'],
+  method: ['http'],
+  status: ['http'],
+  body: ['http'],
+  insecure: ['http'],
+  command: ['exec'],
+  name: ['dns'],
+  type: ['dns'],
+  server: ['dns'],
+  value: ['dns'],
+};
+
+/** The query of a `dns` check (schema-valid shapes), reporting bad values; undefined when bad. */
+function dnsQuery(c: Raw, bad: (key: string, message: string) => void): DnsQuery | undefined {
+  const type = (typeof c['type'] === 'string' ? c['type'].toUpperCase() : 'A') as DnsType;
+  if (!DNS_TYPES.includes(type)) {
+    bad('type', `${JSON.stringify(c['type'])}: not a query type (${DNS_TYPES.join(', ')})`);
+    return undefined;
+  }
+  const rawName = c['name'];
+  const rawServer = c['server'];
+  if (typeof rawName !== 'string' || typeof rawServer !== 'string') return undefined;
+  const name =
+    type === 'PTR'
+      ? (ptrQueryName(rawName) ?? canonicalDnsName(rawName))
+      : canonicalDnsName(rawName);
+  if (name === undefined) bad('name', `${JSON.stringify(rawName)}: not a domain name`);
+  const server = parseDnsServer(rawServer);
+  if (server === undefined)
+    bad(
+      'server',
+      `${JSON.stringify(rawServer)}: not an address with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:5353)`,
+    );
+  let value: string | undefined;
+  const rawValue = c['value'];
+  if (typeof rawValue === 'string') {
+    value = canonicalDnsValue(type, rawValue);
+    if (value === undefined)
+      bad('value', `${JSON.stringify(rawValue)}: cannot be ${VALUE_OF[type]}`);
+  }
+  if (name === undefined || server === undefined || (rawValue !== undefined && value === undefined))
+    return undefined;
+  return { name, type, server, ...(value === undefined ? {} : { value }) };
+}
+
+const VALUE_OF: Readonly<Record<DnsType, string>> = {
+  A: 'an A answer (an IPv4 address)',
+  AAAA: 'an AAAA answer (an IPv6 address)',
+  TXT: 'a TXT answer',
+  CNAME: 'a CNAME answer (a domain name)',
+  NS: 'an NS answer (a domain name)',
+  PTR: 'a PTR answer (a domain name)',
+  MX: 'an MX answer (a name, or "preference name")',
+  SRV: 'an SRV answer (a target, or "priority weight port target")',
+};
 
 function statusRange(v: unknown): readonly [number, number] | undefined {
   if (v === undefined) return [200, 399];

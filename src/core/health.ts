@@ -9,7 +9,20 @@ import {
   type RouteSet,
 } from './route.js';
 
-export type CheckKind = 'tcp' | 'http' | 'exec';
+export type CheckKind = 'tcp' | 'http' | 'exec' | 'dns';
+/** The record types a `dns` check may query. */
+export type DnsType = 'A' | 'AAAA' | 'TXT' | 'CNAME' | 'MX' | 'NS' | 'SRV' | 'PTR';
+
+/** What a `dns` check asks, and of whom. */
+export interface DnsQuery {
+  /** Canonical (lower case, no final dot); for PTR of an address, its arpa name. */
+  readonly name: string;
+  readonly type: DnsType;
+  /** As Resolver#setServers takes it: `127.0.0.1:53`, `[::1]:5353`. */
+  readonly server: string;
+  /** One answer must equal it (canonical: see config/health-dns.ts). */
+  readonly value?: string;
+}
 export type CheckState = 'up' | 'down';
 
 /** A named check as declared in a `checks:` map (durations in ms, defaults applied). */
@@ -33,6 +46,7 @@ export interface CheckSpec {
   readonly body?: string;
   readonly insecure?: boolean;
   readonly command?: readonly string[];
+  readonly dns?: DnsQuery;
   /** Where it was declared (`file:line:col`), for conflicts. */
   readonly source?: string;
 }

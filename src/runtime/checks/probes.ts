@@ -1,12 +1,13 @@
-// One run of a health check (tcp connect, http request, exec of an argument list), bounded by its
-// timeout. Nothing is written to stdout: an exec'd program's output is discarded, and a timeout
-// kills its whole process group. Each probe resolves, never rejects.
+// One run of a health check (tcp connect, http request, exec of an argument list, dns query in
+// dns.ts), bounded by its timeout. Nothing is written to stdout: an exec'd program's output is
+// discarded, and a timeout kills its whole process group. Each probe resolves, never rejects.
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { CheckSpec } from '../../core/health.js';
+import { probeDns } from './dns.js';
 
 export interface ProbeOutcome {
   readonly ok: boolean;
@@ -27,6 +28,10 @@ export async function probe(spec: CheckSpec): Promise<ProbeOutcome> {
   if (spec.kind === 'tcp')
     return probeTcp(spec.host ?? '127.0.0.1', spec.port ?? 0, spec.timeoutMs);
   if (spec.kind === 'http') return probeHttp(spec);
+  if (spec.kind === 'dns')
+    return spec.dns === undefined
+      ? Promise.resolve({ ok: false, reason: 'dns check without a query' })
+      : probeDns(spec.dns, spec.timeoutMs);
   return probeExec(spec.command ?? [], spec.timeoutMs);
 }
 
