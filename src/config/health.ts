@@ -1,7 +1,15 @@
 // `checks:` (a document's named health checks) and `health:` / `on-down:` on route and flow
 // entries (or defaults) → CheckSpecs and HealthGates, with positioned diagnostics. The schema checks
 // the shapes; this checks the values (kind parameters, durations, unknown names). No I/O.
-import type { CheckKind, CheckSpec, DnsQuery, DnsType, Drain, HealthGate } from '../core/health.js';
+import type {
+  CheckKind,
+  CheckSpec,
+  DnsQuery,
+  DnsType,
+  Drain,
+  HealthGate,
+  TlsOptions,
+} from '../core/health.js';
 import type { RouteAttributes } from '../core/route.js';
 import { ValueError } from './attributes.js';
 import { parseCommunities } from './communities.js';
@@ -85,6 +93,7 @@ function checkSpec(
       bad(k, `${k} is not a parameter of a ${kind} check`);
   let status: readonly [number, number] | undefined;
   let dns: DnsQuery | undefined;
+  let tls: TlsOptions | undefined | null;
   if (kind === 'tcp') {
     need('host', 'an address or name to connect to');
     need('port', '1-65535');
@@ -96,6 +105,8 @@ function checkSpec(
     status = statusRange(c['status']);
     if (status === undefined)
       bad('status', `${JSON.stringify(c['status'])}: not a status or a range low-high`);
+    tls = tlsOptions(c, url, sink, base);
+    if (tls === null) ok = false;
   } else if (kind === 'dns') {
     need('name', 'the name to query');
     need('server', 'the DNS server to ask: an address, optionally with a port (127.0.0.1:5353)');
@@ -126,7 +137,7 @@ function checkSpec(
         }
       : {}),
     ...(typeof c['body'] === 'string' ? { body: c['body'] } : {}),
-    ...(c['insecure'] === true ? { insecure: true } : {}),
+    ...(tls === undefined || tls === null ? {} : { tls }),
     ...(Array.isArray(c['command']) ? { command: c['command'] as string[] } : {}),
     ...(dns === undefined ? {} : { dns }),
     source: sink.source,
@@ -142,12 +153,62 @@ const PARAM_KIND: Readonly<Record<string, readonly CheckKind[]>> = {
   status: ['http'],
   body: ['http'],
   insecure: ['http'],
+  tls: ['http'],
   command: ['exec'],
   name: ['dns'],
   type: ['dns'],
   server: ['dns'],
   value: ['dns'],
 };
+
+/**
+ * The TLS options of an http check (`tls:` and the older `insecure: true`): undefined when none,
+ * null when bad (reported). Paths must be absolute (the process's directory is no anchor for a
+ * file named in a route file); whether they can be read is the runtime's (plan and PUT bodies are
+ * judged on another machine than the one that runs the check).
+ */
+function tlsOptions(
+  c: Raw,
+  url: unknown,
+  sink: EntrySink,
+  base: readonly PathSegment[],
+): TlsOptions | undefined | null {
+  const t = (c['tls'] ?? {}) as Raw;
+  const insecure = t['insecure'] === true || c['insecure'] === true;
+  if (c['tls'] === undefined && !insecure) return undefined;
+  let ok = true;
+  const bad = (path: readonly PathSegment[], message: string): void => {
+    ok = false;
+    sink.report('E_HEALTH', 'error', [...base, ...path], message);
+  };
+  if (typeof url === 'string' && !url.startsWith('https://'))
+    bad([c['tls'] === undefined ? 'insecure' : 'tls'], 'TLS options need an https:// url');
+  for (const k of ['ca', 'cert', 'key']) {
+    const v = t[k];
+    if (typeof v === 'string' && !v.startsWith('/'))
+      bad(['tls', k], `${JSON.stringify(v)}: give an absolute path (/etc/anycast/${k}.pem)`);
+  }
+  if ((t['cert'] === undefined) !== (t['key'] === undefined))
+    bad(
+      ['tls', t['cert'] === undefined ? 'key' : 'cert'],
+      'a client certificate needs both cert and key',
+    );
+  if (insecure && t['ca'] !== undefined)
+    bad(['tls', 'ca'], 'ca verifies the server, insecure skips verification: not both');
+  const servername = t['servername'];
+  if (typeof servername === 'string' && canonicalDnsName(servername) === undefined)
+    bad(['tls', 'servername'], `${JSON.stringify(servername)}: not a domain name`);
+  if (!ok) return null;
+  return {
+    ...(typeof t['ca'] === 'string' ? { ca: t['ca'] } : {}),
+    ...(insecure ? { insecure: true } : {}),
+    ...(typeof servername === 'string'
+      ? { servername: canonicalDnsName(servername) ?? servername }
+      : {}),
+    ...(typeof t['cert'] === 'string' ? { cert: t['cert'] } : {}),
+    ...(typeof t['key'] === 'string' ? { key: t['key'] } : {}),
+  };
+}
 
 /** The query of a `dns` check (schema-valid shapes), reporting bad values; undefined when bad. */
 function dnsQuery(c: Raw, bad: (key: string, message: string) => void): DnsQuery | undefined {
