@@ -8,7 +8,7 @@ import { HealthChecker } from '../../../src/runtime/checks/checker.js';
 import { probe } from '../../../src/runtime/checks/probes.js';
 import { systemClock } from '../../../src/runtime/clock.js';
 import { createSilentLogger } from '../../../src/runtime/logger.js';
-import { startDnsmasq, type Dnsmasq } from './dnsmasq.js';
+import { startDnsmasq, type Dnsmasq } from '../../helpers/dnsmasq.js';
 
 const load = (yaml: string) => parseRouteDocument('routes.d/anycast.yaml', yaml);
 
