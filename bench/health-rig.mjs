@@ -7,7 +7,7 @@
 // with the default floor (50%: half the routes must stay at the peer). Then the service is started
 // again and the time until every route is back is measured.
 //   npm run build && node bench/health-rig.mjs [--routes 1000] [--versions 4.2,5.0] [--steady 60]
-//     [--kind tcp|http|dns] [--floors 0,default]
+//     [--kind tcp|http|dns] [--floors 0,default] [--fail kill|hang (dns: SIGSTOP, queries time out)]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -25,12 +25,14 @@ const { values } = parseArgs({
     steady: { type: 'string', default: '60' },
     kind: { type: 'string', default: 'tcp' },
     floors: { type: 'string', default: '0,default' },
+    fail: { type: 'string', default: 'kill' },
+    concurrency: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: node bench/health-rig.mjs [--routes 1000] [--versions 4.2,5.0] [--steady 60] [--kind tcp|http|dns] [--floors 0,default]\n',
+    'usage: node bench/health-rig.mjs [--routes 1000] [--versions 4.2,5.0] [--steady 60] [--kind tcp|http|dns] [--floors 0,default] [--fail kill|hang] [--concurrency N]\n',
   );
   process.exit(0);
 }
@@ -39,6 +41,8 @@ const STEADY_S = Number(values.steady);
 const KIND = values.kind;
 const VERSIONS = values.versions.split(',');
 const FLOORS = values.floors.split(',');
+const FAIL = values.fail;
+if (FAIL === 'hang' && KIND !== 'dns') throw new Error('--fail hang needs --kind dns');
 const SERVICE_PORT = PEER.port + 5; // in slot 9's range (12090-12099), unused by the rig
 const HTTP_PORT = PEER.port + 6;
 const OUT = join(REPO, 'bench', 'out');
@@ -65,12 +69,18 @@ function startService() {
       ],
       { stdio: 'ignore' },
     );
+    const exited = new Promise((r) => p.once('exit', r));
+    const stop = async () => {
+      if (p.exitCode !== null || p.signalCode !== null) return;
+      p.kill('SIGCONT');
+      p.kill('SIGKILL');
+      await exited;
+    };
     return {
       ready: sleep(500),
-      stop: async () => {
-        p.kill('SIGKILL');
-        await new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', r)));
-      },
+      stop,
+      // --fail hang: dnsmasq stopped (SIGSTOP): every query waits for its timeout.
+      fail: async () => (FAIL === 'hang' ? p.kill('SIGSTOP') : stop()),
     };
   }
   const sockets = new Set();
@@ -81,14 +91,13 @@ function startService() {
     s.once('close', () => sockets.delete(s));
   });
   const ready = new Promise((r) => server.listen(SERVICE_PORT, '127.0.0.1', r));
-  return {
-    ready,
-    stop: async () => {
-      const closed = new Promise((r) => server.close(r));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
+  const stop = async () => {
+    if (!server.listening) return;
+    const closed = new Promise((r) => server.close(r));
+    for (const s of sockets) s.destroy();
+    await closed;
   };
+  return { ready, stop, fail: stop };
 }
 
 function checkYaml(i) {
@@ -144,6 +153,7 @@ async function one(h, version, floor) {
     `--listen 127.0.0.1:${HTTP_PORT}`,
     '--resync-interval 0',
     ...floorArgs,
+    ...(values.concurrency === undefined ? [] : ['--health-concurrency', values.concurrency]),
   ].join(' ');
   let service = startService();
   await service.ready;
@@ -152,7 +162,14 @@ async function one(h, version, floor) {
     speed: 0.1,
     groupUpdates: true,
   });
-  const result = { version, kind: KIND, routes: N, floor: floor === 'default' ? '50%' : floor };
+  const result = {
+    version,
+    kind: KIND,
+    fail: FAIL,
+    concurrency: Number(values.concurrency ?? 32),
+    routes: N,
+    floor: floor === 'default' ? '50%' : floor,
+  };
   try {
     await pair.bird.waitEstablished(PEER.name, 30_000);
     const since0 = (await pair.bird.stats(PEER.name)).since;
@@ -185,11 +202,11 @@ async function one(h, version, floor) {
     const expectLeft = 1 + (floor === 'default' ? Math.floor(N / 2) : 0);
     const w0count = (await pair.bird.stats(PEER.name)).counters.importWithdrawsReceived;
     const f0 = performance.now();
-    await service.stop();
+    await service.fail();
     let first;
     let last;
     let seen = N + 1;
-    const deadline = f0 + 30_000;
+    const deadline = f0 + 120_000;
     while (performance.now() < deadline) {
       const n = await imported(pair.bird);
       const t = performance.now() - f0;
@@ -227,6 +244,7 @@ async function one(h, version, floor) {
     const w1count = (await pair.bird.stats(PEER.name)).counters.importWithdrawsReceived;
     result.withdrawsAtFailure = w1count - w0count;
     // The service returns.
+    await service.stop();
     service = startService();
     const r0 = performance.now();
     await service.ready;
