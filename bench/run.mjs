@@ -22,7 +22,11 @@ const USAGE = `usage: npm run bench -- [options]
   --edits N           one-route edits per incremental measurement (default 5)
   --exabgp-sizes LIST initial sync sizes with ExaBGP (default 10k,100k)
   --exabgp-versions LIST  ExaBGP versions to measure, side by side (default 4.2,5.0)
-  --quick             sizes 10k,100k; files 1,1000; runs 1; edits 3; exabgp 10k only`;
+  --quick             sizes 10k,100k; files 1,1000; runs 1; edits 3; exabgp 10k only
+Separate benchmarks (after npm run build), see bench/RESULTS.md:
+  node bench/health.mjs       1000 health checks in one process (checker CPU, gates)
+  node bench/health-rig.mjs   1000 gated routes under ExaBGP 4.2/5.0 + BIRD: CPU, fail -> withdraw
+  node bench/flows.mjs, node bench/fleet.mjs`;
 
 const { values } = parseArgs({
   options: {
@@ -357,4 +361,5 @@ save();
 log(
   `done in ${results.minutes} min; load average ${results.loadAtEnd.join(' ')}; bench/out/results.json`,
 );
+log('health checks on the rig: node bench/health-rig.mjs (see npm run bench -- --help)');
 process.exit(0);

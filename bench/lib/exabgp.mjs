@@ -16,8 +16,8 @@ import {
   routeCount,
 } from './trees.mjs';
 
-const SLOT = 9; // test/e2e/harness/rig.ts reserves slots 7 and 9-12 for the benchmarks
-const PEER = {
+export const SLOT = 9; // test/e2e/harness/rig.ts reserves slots 7 and 9-12 for the benchmarks
+export const PEER = {
   name: 'peer',
   address: `127.0.${SLOT}.1`,
   exabgp: `127.0.${SLOT}.2`,
@@ -91,7 +91,7 @@ function writeCommands(path, tree, size) {
 }
 
 /** The wrapper ExaBGP runs: waits for `go` (so the clock starts with the session up), then execs. */
-function writeWrapper(dir, command) {
+export function writeWrapper(dir, command) {
   const path = join(dir, 'process.sh');
   writeFileSync(
     path,
@@ -126,7 +126,7 @@ function exabgpFiles(h, dir, { processRun, speed, groupUpdates, staticRoutes }) 
   writeFileSync(join(dir, 'exabgp.env'), env);
 }
 
-async function startPair(h, dir, exabgpOptions) {
+export async function startPair(h, dir, exabgpOptions) {
   const bins = h.binaries.checkBinaries({ version: VERSION });
   if (!bins.ok) throw new Error(bins.reason);
   const bird = await h.bird.startBird({

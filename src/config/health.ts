@@ -1,10 +1,25 @@
 // `checks:` (a document's named health checks) and `health:` / `on-down:` on route and flow
 // entries (or defaults) → CheckSpecs and HealthGates, with positioned diagnostics. The schema checks
 // the shapes; this checks the values (kind parameters, durations, unknown names). No I/O.
-import type { CheckKind, CheckSpec, Drain, HealthGate } from '../core/health.js';
+import type {
+  CheckKind,
+  CheckSpec,
+  DnsQuery,
+  DnsType,
+  Drain,
+  HealthGate,
+  TlsOptions,
+} from '../core/health.js';
 import type { RouteAttributes } from '../core/route.js';
 import { ValueError } from './attributes.js';
 import { parseCommunities } from './communities.js';
+import {
+  canonicalDnsName,
+  canonicalDnsValue,
+  DNS_TYPES,
+  parseDnsServer,
+  ptrQueryName,
+} from './health-dns.js';
 import type { EntrySink } from './entry-checks.js';
 import type { PathSegment } from './locate.js';
 
@@ -73,27 +88,31 @@ function checkSpec(
   const need = (key: string, what: string): void => {
     if (c[key] === undefined) bad('kind', `a ${kind} check needs ${key} (${what})`);
   };
-  const only = (keys: readonly string[]): void => {
-    for (const k of keys)
-      if (c[k] !== undefined) bad(k, `${k} is not a parameter of a ${kind} check`);
-  };
+  for (const [k, owner] of Object.entries(PARAM_KIND))
+    if (c[k] !== undefined && !owner.includes(kind))
+      bad(k, `${k} is not a parameter of a ${kind} check`);
   let status: readonly [number, number] | undefined;
+  let dns: DnsQuery | undefined;
+  let tls: TlsOptions | undefined | null;
   if (kind === 'tcp') {
     need('host', 'an address or name to connect to');
     need('port', '1-65535');
-    only(['url', 'method', 'status', 'body', 'insecure', 'command']);
   } else if (kind === 'http') {
     need('url', 'http://... or https://...');
-    only(['host', 'port', 'command']);
     const url = c['url'];
     if (typeof url === 'string' && !URL.canParse(url))
       bad('url', `${JSON.stringify(url)}: not a URL`);
     status = statusRange(c['status']);
     if (status === undefined)
       bad('status', `${JSON.stringify(c['status'])}: not a status or a range low-high`);
+    tls = tlsOptions(c, url, sink, base);
+    if (tls === null) ok = false;
+  } else if (kind === 'dns') {
+    need('name', 'the name to query');
+    need('server', 'the DNS server to ask: an address, optionally with a port (127.0.0.1:5353)');
+    dns = dnsQuery(c, bad);
   } else {
     need('command', 'the program and its arguments, a list');
-    only(['host', 'port', 'url', 'method', 'status', 'body', 'insecure']);
   }
   if (!ok) return undefined;
   return {
@@ -118,11 +137,122 @@ function checkSpec(
         }
       : {}),
     ...(typeof c['body'] === 'string' ? { body: c['body'] } : {}),
-    ...(c['insecure'] === true ? { insecure: true } : {}),
+    ...(tls === undefined || tls === null ? {} : { tls }),
     ...(Array.isArray(c['command']) ? { command: c['command'] as string[] } : {}),
+    ...(dns === undefined ? {} : { dns }),
     source: sink.source,
   };
 }
+
+/** Which kinds take each kind-specific parameter (any other kind reports it). */
+const PARAM_KIND: Readonly<Record<string, readonly CheckKind[]>> = {
+  host: ['tcp'],
+  port: ['tcp'],
+  url: ['http'],
+  method: ['http'],
+  status: ['http'],
+  body: ['http'],
+  insecure: ['http'],
+  tls: ['http'],
+  command: ['exec'],
+  name: ['dns'],
+  type: ['dns'],
+  server: ['dns'],
+  value: ['dns'],
+};
+
+/**
+ * The TLS options of an http check (`tls:` and the older `insecure: true`): undefined when none,
+ * null when bad (reported). Paths must be absolute (the process's directory is no anchor for a
+ * file named in a route file); whether they can be read is the runtime's (plan and PUT bodies are
+ * judged on another machine than the one that runs the check).
+ */
+function tlsOptions(
+  c: Raw,
+  url: unknown,
+  sink: EntrySink,
+  base: readonly PathSegment[],
+): TlsOptions | undefined | null {
+  const t = (c['tls'] ?? {}) as Raw;
+  const insecure = t['insecure'] === true || c['insecure'] === true;
+  if (c['tls'] === undefined && !insecure) return undefined;
+  let ok = true;
+  const bad = (path: readonly PathSegment[], message: string): void => {
+    ok = false;
+    sink.report('E_HEALTH', 'error', [...base, ...path], message);
+  };
+  if (typeof url === 'string' && !url.startsWith('https://'))
+    bad([c['tls'] === undefined ? 'insecure' : 'tls'], 'TLS options need an https:// url');
+  for (const k of ['ca', 'cert', 'key']) {
+    const v = t[k];
+    if (typeof v === 'string' && !v.startsWith('/'))
+      bad(['tls', k], `${JSON.stringify(v)}: give an absolute path (/etc/anycast/${k}.pem)`);
+  }
+  if ((t['cert'] === undefined) !== (t['key'] === undefined))
+    bad(
+      ['tls', t['cert'] === undefined ? 'key' : 'cert'],
+      'a client certificate needs both cert and key',
+    );
+  if (insecure && t['ca'] !== undefined)
+    bad(['tls', 'ca'], 'ca verifies the server, insecure skips verification: not both');
+  const servername = t['servername'];
+  if (typeof servername === 'string' && canonicalDnsName(servername) === undefined)
+    bad(['tls', 'servername'], `${JSON.stringify(servername)}: not a domain name`);
+  if (!ok) return null;
+  return {
+    ...(typeof t['ca'] === 'string' ? { ca: t['ca'] } : {}),
+    ...(insecure ? { insecure: true } : {}),
+    ...(typeof servername === 'string'
+      ? { servername: canonicalDnsName(servername) ?? servername }
+      : {}),
+    ...(typeof t['cert'] === 'string' ? { cert: t['cert'] } : {}),
+    ...(typeof t['key'] === 'string' ? { key: t['key'] } : {}),
+  };
+}
+
+/** The query of a `dns` check (schema-valid shapes), reporting bad values; undefined when bad. */
+function dnsQuery(c: Raw, bad: (key: string, message: string) => void): DnsQuery | undefined {
+  const type = (typeof c['type'] === 'string' ? c['type'].toUpperCase() : 'A') as DnsType;
+  if (!DNS_TYPES.includes(type)) {
+    bad('type', `${JSON.stringify(c['type'])}: not a query type (${DNS_TYPES.join(', ')})`);
+    return undefined;
+  }
+  const rawName = c['name'];
+  const rawServer = c['server'];
+  if (typeof rawName !== 'string' || typeof rawServer !== 'string') return undefined;
+  const name =
+    type === 'PTR'
+      ? (ptrQueryName(rawName) ?? canonicalDnsName(rawName))
+      : canonicalDnsName(rawName);
+  if (name === undefined) bad('name', `${JSON.stringify(rawName)}: not a domain name`);
+  const server = parseDnsServer(rawServer);
+  if (server === undefined)
+    bad(
+      'server',
+      `${JSON.stringify(rawServer)}: not an address with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:5353)`,
+    );
+  let value: string | undefined;
+  const rawValue = c['value'];
+  if (typeof rawValue === 'string') {
+    value = canonicalDnsValue(type, rawValue);
+    if (value === undefined)
+      bad('value', `${JSON.stringify(rawValue)}: cannot be ${VALUE_OF[type]}`);
+  }
+  if (name === undefined || server === undefined || (rawValue !== undefined && value === undefined))
+    return undefined;
+  return { name, type, server, ...(value === undefined ? {} : { value }) };
+}
+
+const VALUE_OF: Readonly<Record<DnsType, string>> = {
+  A: 'an A answer (an IPv4 address)',
+  AAAA: 'an AAAA answer (an IPv6 address)',
+  TXT: 'a TXT answer',
+  CNAME: 'a CNAME answer (a domain name)',
+  NS: 'an NS answer (a domain name)',
+  PTR: 'a PTR answer (a domain name)',
+  MX: 'an MX answer (a name, or "preference name")',
+  SRV: 'an SRV answer (a target, or "priority weight port target")',
+};
 
 function statusRange(v: unknown): readonly [number, number] | undefined {
   if (v === undefined) return [200, 399];

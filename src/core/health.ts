@@ -9,7 +9,33 @@ import {
   type RouteSet,
 } from './route.js';
 
-export type CheckKind = 'tcp' | 'http' | 'exec';
+export type CheckKind = 'tcp' | 'http' | 'exec' | 'dns';
+/** The record types a `dns` check may query. */
+export type DnsType = 'A' | 'AAAA' | 'TXT' | 'CNAME' | 'MX' | 'NS' | 'SRV' | 'PTR';
+
+/** TLS options of an `https` check (paths are read by the runtime when the check is built). */
+export interface TlsOptions {
+  /** PEM file of the CA(s) to verify the server with, instead of Node's bundled ones. */
+  readonly ca?: string;
+  /** Skip verification (logged as a warning). */
+  readonly insecure?: boolean;
+  /** SNI and the name the certificate is verified against (default: the url's host). */
+  readonly servername?: string;
+  /** Client certificate and its key (PEM files), both or neither. */
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/** What a `dns` check asks, and of whom. */
+export interface DnsQuery {
+  /** Canonical (lower case, no final dot); for PTR of an address, its arpa name. */
+  readonly name: string;
+  readonly type: DnsType;
+  /** As Resolver#setServers takes it: `127.0.0.1:53`, `[::1]:5353`. */
+  readonly server: string;
+  /** One answer must equal it (canonical: see config/health-dns.ts). */
+  readonly value?: string;
+}
 export type CheckState = 'up' | 'down';
 
 /** A named check as declared in a `checks:` map (durations in ms, defaults applied). */
@@ -31,8 +57,11 @@ export interface CheckSpec {
   /** Accepted HTTP statuses, inclusive. */
   readonly status?: readonly [number, number];
   readonly body?: string;
+  /** Superseded by tls.insecure (the loader folds `insecure: true` into tls). */
   readonly insecure?: boolean;
+  readonly tls?: TlsOptions;
   readonly command?: readonly string[];
+  readonly dns?: DnsQuery;
   /** Where it was declared (`file:line:col`), for conflicts. */
   readonly source?: string;
 }

@@ -2,11 +2,13 @@
 // real TCP service and a real HTTP service on loopback, started and stopped by the test, gate
 // routes: the peers' RIB follows within interval x fall + 1 s; a drain is one UPDATE that changes
 // the MED; kill -9 of our process while a service is down does not re-announce its route; every
-// check failing at once keeps the floor (--health-floor 2). No BGP session may reset.
+// check failing at once keeps the floor (--health-floor 2); a `dns` check against a real dnsmasq
+// follows it (the README's walkthrough). No BGP session may reset.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { baseRunArgs } from './harness/binaries.js';
 import { isAlive, signalPid, waitFor } from './harness/processes.js';
 import { writeFileAtomic, type E2eRoute } from './harness/routes.js';
@@ -33,6 +35,27 @@ const A2: E2eRoute = { prefix: '10.110.2.0/24', nextHop: '192.0.2.1' };
 const B: E2eRoute = { prefix: '10.110.3.0/24', nextHop: '192.0.2.1', asPath: [65010], med: 10 };
 const B_DRAINED: E2eRoute = { ...B, med: 500, communities: ['65535:0'] };
 const C: E2eRoute = { prefix: '10.110.4.0/24', nextHop: '192.0.2.1' };
+const D: E2eRoute = { prefix: '10.110.5.0/24', nextHop: '192.0.2.1' };
+
+/** The route file plus a route gated by a `dns` check (the last scenario adds it). */
+function withDns(tcpPort: number, httpPort: number, dnsServer: string): string {
+  return routeFile(tcpPort, httpPort)
+    .replace(
+      'routes:\n',
+      `  dns:
+    kind: dns
+    name: svc.example
+    server: ${dnsServer}
+    value: 192.0.2.1
+    interval: 1s
+    timeout: 500ms
+    rise: 2
+    fall: ${FALL}
+routes:
+`,
+    )
+    .concat(`  - prefix: ${D.prefix}\n    next-hop: 192.0.2.1\n    health: dns\n`);
+}
 
 function routeFile(tcpPort: number, httpPort: number): string {
   return `checks:
@@ -235,8 +258,44 @@ describeVersions(
         expect(delta[peer.protocol]).toEqual({ updates: 0, withdraws: 0 });
       await tcp.start();
       await waitForPeers(rig(), ALL, 20_000);
-      await tcp.stop();
-      await http.stop();
+    });
+
+    it('a dns check follows a real DNS server (dnsmasq): stopped, the route leaves; started, it returns', async () => {
+      const dnsPort = 13002 + 10 * slot;
+      let dns: Dnsmasq | undefined = await startDnsmasq(
+        ['--address=/svc.example/192.0.2.1'],
+        dnsPort,
+      );
+      try {
+        const mark = rig().stderrMark();
+        writeFileAtomic(
+          join(rig().routesDir, 'anycast.yaml'),
+          withDns(tcp.port, http.port, dns.server),
+        );
+        await waitForPeers(rig(), [...ALL, D], 20_000);
+        await rig().waitStderr(['health check dns is up', 'dns answer 192.0.2.1'], { since: mark });
+        const before = await snapshotCounters(rig());
+        const stopped = Date.now();
+        await dns.stop();
+        dns = undefined;
+        await waitForPeers(rig(), ALL, 20_000);
+        const took = Date.now() - stopped;
+        expect(took).toBeLessThan(FOLLOW_MS);
+        await rig().waitStderr(['health check dns is down', 'dns ECONNREFUSED'], { since: mark });
+        dns = await startDnsmasq(['--address=/svc.example/192.0.2.1'], dnsPort);
+        await waitForPeers(rig(), [...ALL, D], 20_000);
+        await settle();
+        const delta = await countersSince(rig(), before);
+        for (const peer of rig().peers)
+          expect(delta[peer.protocol]).toEqual({ updates: 1, withdraws: 1 });
+        process.stderr.write(
+          `health e2e ${version}: dns server down -> withdrawn at BIRD in ${took} ms\n`,
+        );
+      } finally {
+        await dns?.stop();
+        await tcp.stop();
+        await http.stop();
+      }
     });
   },
 );

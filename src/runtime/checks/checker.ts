@@ -88,9 +88,11 @@ export class HealthChecker {
         if (JSON.stringify(known.spec) === JSON.stringify(spec)) continue;
         known.spec = spec;
         known.generation = ++this.generation;
+        this.warnInsecure(spec);
         this.schedule(name, 0);
         continue;
       }
+      this.warnInsecure(spec);
       this.checks.set(name, {
         spec,
         machine: initialMachine(spec, this.deps.persisted.get(name)),
@@ -101,6 +103,15 @@ export class HealthChecker {
       });
       this.schedule(name, 0);
     }
+  }
+
+  /** A check that skips TLS verification says so once, when it is built. */
+  private warnInsecure(spec: CheckSpec): void {
+    if (spec.tls?.insecure !== true) return;
+    this.deps.log.warn(
+      { check: spec.name, url: spec.url },
+      `health check ${spec.name} does not verify the TLS certificate of ${spec.url ?? '?'} (insecure)`,
+    );
   }
 
   /** The effective state of every running check. */
