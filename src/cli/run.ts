@@ -82,7 +82,8 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
   --health-fleet-floor N   in a fleet (etcd): a failing gated route is withdrawn only while at
                            least N other live speakers announce it with an open gate; else it
                            stays announced; 0 = off                         [1 with etcd]
-  --health-concurrency N   health checks running at once at most            [32]
+  --health-concurrency N   exec health checks at once at most (socket checks:
+                           sized from their timeouts, at least N, <= 512)  [32]
   --health-flap-limit N/DUR  a check changing state more than N times within DUR
                            is held down (flap damping)                      [4/60s]
 fleet (see README "Running a fleet"):

@@ -65,10 +65,35 @@ interface Running {
 
 export const DEFAULT_CHECK_CONCURRENCY = 32;
 
+/**
+ * Socket checks (tcp, http, dns) at once at most, whatever their load: each holds one file
+ * descriptor while it runs (a hanging service holds it for the whole timeout).
+ */
+export const MAX_SOCKET_CONCURRENCY = 512;
+
+/**
+ * Slots socket checks need so that every one runs on time even when the service hangs (each then
+ * holds its slot for its whole timeout): the sum of timeout / interval, at least `floor`, at most
+ * MAX_SOCKET_CONCURRENCY. 1000 checks of 500 ms every 1 s: 500. Exec checks keep `floor` (they are
+ * processes).
+ * @example socketSlots([{ timeoutMs: 500, intervalMs: 1000 }, ...998 more], 32) // 500
+ */
+export function socketSlots(
+  specs: Iterable<Pick<CheckSpec, 'kind' | 'timeoutMs' | 'intervalMs'>>,
+  floor: number,
+): number {
+  let load = 0;
+  for (const s of specs)
+    if (s.kind !== 'exec') load += Math.min(1, s.timeoutMs / Math.max(1, s.intervalMs));
+  return Math.max(floor, Math.min(MAX_SOCKET_CONCURRENCY, Math.ceil(load)));
+}
+
 export class HealthChecker {
   private readonly checks = new Map<string, Running>();
   private readonly queue: string[] = [];
-  private active = 0;
+  /** Running exec checks and socket checks (two pools: processes are the costly kind). */
+  private active = { exec: 0, socket: 0 };
+  private socketLimit = DEFAULT_CHECK_CONCURRENCY;
   private stopped = false;
   private generation = 0;
 
@@ -103,6 +128,11 @@ export class HealthChecker {
       });
       this.schedule(name, 0);
     }
+    this.socketLimit = socketSlots(
+      [...this.checks.values()].map((c) => c.spec),
+      this.deps.concurrency ?? DEFAULT_CHECK_CONCURRENCY,
+    );
+    this.pump();
   }
 
   /** A check that skips TLS verification says so once, when it is built. */
@@ -172,16 +202,28 @@ export class HealthChecker {
     this.pump();
   }
 
+  /** Start queued checks while their pool has room (a full pool does not hold up the other). */
   private pump(): void {
-    const limit = this.deps.concurrency ?? DEFAULT_CHECK_CONCURRENCY;
-    while (this.active < limit && this.queue.length > 0) {
-      const name = this.queue.shift() as string;
+    const execLimit = this.deps.concurrency ?? DEFAULT_CHECK_CONCURRENCY;
+    for (let i = 0; i < this.queue.length;) {
+      const name = this.queue[i] as string;
       const c = this.checks.get(name);
-      if (c === undefined || c.busy) continue;
-      this.active++;
+      if (c === undefined || c.busy) {
+        this.queue.splice(i, 1);
+        continue;
+      }
+      const pool = c.spec.kind === 'exec' ? 'exec' : 'socket';
+      const limit = pool === 'exec' ? execLimit : this.socketLimit;
+      if (this.active[pool] >= limit) {
+        if (this.active.exec >= execLimit && this.active.socket >= this.socketLimit) return;
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.active[pool]++;
       c.busy = true;
       void this.runOne(name, c).finally(() => {
-        this.active--;
+        this.active[pool]--;
         c.busy = false;
         this.pump();
       });

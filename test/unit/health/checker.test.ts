@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckSpec, CheckState } from '../../../src/core/health.js';
 import { systemClock } from '../../../src/runtime/clock.js';
 import { createSilentLogger } from '../../../src/runtime/logger.js';
-import { HealthChecker } from '../../../src/runtime/checks/checker.js';
+import { HealthChecker, socketSlots } from '../../../src/runtime/checks/checker.js';
 import { probe } from '../../../src/runtime/checks/probes.js';
 
 const BASE: CheckSpec = {
@@ -152,7 +152,7 @@ describe('HealthChecker', () => {
     checker.stop();
   });
 
-  it('runs at most `concurrency` probes at once', async () => {
+  it('runs at most `concurrency` exec probes at once', async () => {
     let running = 0;
     let most = 0;
     const checker = new HealthChecker({
@@ -171,10 +171,58 @@ describe('HealthChecker', () => {
       },
     });
     checker.sync(
-      new Map(Array.from({ length: 20 }, (_x, i) => [`c${i}`, { ...BASE, name: `c${i}` }])),
+      new Map(
+        Array.from({ length: 20 }, (_x, i) => [
+          `c${i}`,
+          { ...BASE, name: `c${i}`, kind: 'exec' as const, command: ['true'] },
+        ]),
+      ),
     );
     await until(() => checker.status().every((s) => s.runs >= 2));
     checker.stop();
     expect(most).toBe(3);
+  });
+
+  it('gives socket checks the slots a hanging service needs (sum of timeout / interval), exec checks their own', async () => {
+    // 200 tcp checks, timeout 300 ms every 1 s: 60 slots; a hanging service holds each for 300 ms
+    const running = { tcp: 0, exec: 0 };
+    const most = { tcp: 0, exec: 0 };
+    const checker = new HealthChecker({
+      clock: systemClock,
+      log: createSilentLogger(),
+      persisted: new Map(),
+      persist: () => undefined,
+      onChange: () => undefined,
+      concurrency: 4,
+      probe: async (spec) => {
+        const k = spec.kind === 'exec' ? 'exec' : 'tcp';
+        running[k]++;
+        most[k] = Math.max(most[k], running[k]);
+        await new Promise((r) => setTimeout(r, 300));
+        running[k]--;
+        return { ok: false, reason: 'timeout after 300ms' };
+      },
+    });
+    const specs = new Map<string, CheckSpec>();
+    for (let i = 0; i < 200; i++)
+      specs.set(`t${i}`, { ...BASE, name: `t${i}`, intervalMs: 1000, fastIntervalMs: 1000 });
+    for (let i = 0; i < 10; i++)
+      specs.set(`e${i}`, { ...BASE, name: `e${i}`, kind: 'exec', command: ['true'] });
+    const started = Date.now();
+    checker.sync(specs);
+    await until(() => checker.status().every((s) => s.runs >= 1), 5000);
+    const ms = Date.now() - started;
+    checker.stop();
+    expect(most).toEqual({ tcp: 60, exec: 4 });
+    // every tcp check ran once within 4 x 300 ms (with 4 slots it would take 15 s)
+    expect(ms).toBeLessThan(2500);
+    expect(socketSlots(specs.values(), 4)).toBe(60);
+    expect(socketSlots([{ kind: 'tcp', timeoutMs: 500, intervalMs: 1000 }], 32)).toBe(32);
+    const big = Array.from({ length: 5000 }, () => ({
+      kind: 'dns' as const,
+      timeoutMs: 500,
+      intervalMs: 1000,
+    }));
+    expect(socketSlots(big, 32)).toBe(512);
   });
 });
