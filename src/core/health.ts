@@ -266,7 +266,10 @@ function compareCommunity(a: string, b: string): number {
  * while one service dying among many still withdraws its route. The floor never announces a route
  * that is not announced already. `mayWithdraw` (the fleet floor, core/fleet-floor.ts): a closed
  * gate the per-speaker floor would withdraw, of a route announced now, is withdrawn only if it says
- * so; else the route is `held-by-fleet-floor`.
+ * so; else the route is `held-by-fleet-floor`. `recovering`: checks that are down but whose last
+ * results succeed (rising): with the floor on, a closed gate all of whose down checks recover keeps
+ * a route that is announced now (held by the floor): a mass recovery does not withdraw, for a
+ * second, held routes whose own check is one result short of up.
  */
 export function applyHealth(
   desired: RouteSet,
@@ -274,6 +277,7 @@ export function applyHealth(
   floor: HealthFloor,
   announced: (key: RouteKey) => boolean,
   mayWithdraw?: (key: RouteKey, route: Route) => boolean,
+  recovering?: ReadonlySet<string>,
 ): HealthView {
   let gatedCount = 0;
   for (const r of desired.values()) if (r.health !== undefined) gatedCount++;
@@ -296,9 +300,12 @@ export function applyHealth(
   closed.sort();
   let held = 0;
   const route = (key: RouteKey): Route => desired.get(key) as Route;
+  const isRecovering = (gate: HealthGate): boolean =>
+    recovering !== undefined &&
+    gate.checks.every((c) => states.get(c) === 'up' || recovering.has(c));
   for (const key of closed) {
     const gate = route(key).health as HealthGate;
-    if (up < min && announced(key)) {
+    if (announced(key) && (up < min || (min > 0 && isRecovering(gate)))) {
       gated.set(key, { gate, outcome: 'held-by-floor' });
       up++;
       held++;

@@ -151,6 +151,16 @@ export class HealthChecker {
     return out;
   }
 
+  /** Checks that are down (not damped) whose last results succeed: on their way up. */
+  recovering(): Set<string> {
+    const out = new Set<string>();
+    for (const [name, c] of this.checks) {
+      const m = c.machine;
+      if (!m.damped && m.state === 'down' && m.streak > 0 && m.origin === 'result') out.add(name);
+    }
+    return out;
+  }
+
   status(): CheckStatus[] {
     return [...this.checks.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

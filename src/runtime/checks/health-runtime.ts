@@ -132,7 +132,8 @@ export class HealthRuntime {
             if (decision !== 'withdraw') decisions.set(key, { rib, decision });
             return decision === 'withdraw';
           };
-    const view = applyHealth(desired, states, this.floor, announced, mayWithdraw);
+    const recovering = this.checker.recovering();
+    const view = applyHealth(desired, states, this.floor, announced, mayWithdraw, recovering);
     if (record && fleet !== undefined) this.recordFleet(view, desired, decisions, fleet);
     if (record) {
       if (view.held > 0 && view.held !== this.last?.held)

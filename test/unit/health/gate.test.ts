@@ -180,6 +180,34 @@ describe('applyHealth', () => {
     expect(v.held).toBe(0);
   });
 
+  it('a mass recovery keeps held routes whose checks are rising (one result short of up)', () => {
+    // 10 routes, every check failed (5 held by the floor); 6 checks are up again, 4 rising
+    const routes = Array.from({ length: 10 }, (_x, i) => route(`192.0.2.${i}/32`, gate([`c${i}`])));
+    const now: Record<string, CheckState> = {};
+    for (let i = 0; i < 6; i++) now[`c${i}`] = 'up';
+    const rising = new Set(['c6', 'c7', 'c8', 'c9']);
+    const v = applyHealth(set(routes), states(now), { percent: 50 }, all, undefined, rising);
+    expect(v.active.size).toBe(10); // without it: 6, then 4 re-announced a second later
+    expect(v.held).toBe(4);
+    // a check still failing (not rising) is withdrawn once the floor is met
+    const failing = applyHealth(
+      set(routes),
+      states(now),
+      { percent: 50 },
+      all,
+      undefined,
+      new Set(['c6']),
+    );
+    expect(failing.active.size).toBe(7);
+    // the floor off: gates act alone; and a route not announced is never held
+    expect(
+      applyHealth(set(routes), states(now), { count: 0 }, all, undefined, rising).active.size,
+    ).toBe(6);
+    expect(
+      applyHealth(set(routes), states(now), { percent: 50 }, none, undefined, rising).active.size,
+    ).toBe(6);
+  });
+
   it('the floor never announces a route that is not announced already', () => {
     const v = applyHealth(set([a, b]), states({}), { count: 2 }, none);
     expect(v.active.size).toBe(0);
