@@ -16,6 +16,7 @@ import {
   fleetPeers,
   readConfirm,
   readFleet,
+  readSpeakerRecords,
   StatusPublisher,
   writeConfirm,
   type FleetView,
@@ -116,15 +117,15 @@ export function startFleet(
     if (!floor.readDue(readAt, 4 * intervalMs)) return;
     // Bounded: a read that hangs must not stall the publish tick (the view then ages: hold).
     let timeout: TimerHandle | undefined;
-    const view = await Promise.race([
-      readFleet(client, etcd.prefix).catch(() => undefined),
+    const records = await Promise.race([
+      readSpeakerRecords(client, etcd.prefix).catch(() => undefined),
       new Promise<undefined>((resolve) => {
         timeout = deps.clock.setTimeout(() => resolve(undefined), 4 * intervalMs);
       }),
     ]);
     if (timeout !== undefined) deps.clock.clearTimeout(timeout);
     // A failed read leaves the last one, which ages into "unknown" (the floor then holds).
-    if (view !== undefined && !closed) floor.observed({ readAt, peers: fleetPeers(view) });
+    if (records !== undefined && !closed) floor.observed({ readAt, peers: fleetPeers(records) });
   };
   const tick = (
     read: () => SpeakerSnapshot,

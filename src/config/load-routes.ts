@@ -21,7 +21,7 @@ import {
 } from './limits.js';
 import { checkDocument, diagnostic, failed } from './parse-paths.js';
 import { readDocument } from './read-document.js';
-import { readRouteFile, statRouteFile } from './read-file.js';
+import { readRouteFile } from './read-file.js';
 
 export { DEFAULT_MAX_ALIAS_COUNT, DEFAULT_MAX_BYTES } from './limits.js';
 
@@ -168,6 +168,8 @@ interface CachedFile {
   readonly result: SourceResult;
   /** Identity, size and times of the file when read; undefined when too recent to trust. */
   readonly stamp: string | undefined;
+  /** Bytes read (0 when unreadable or too large: nothing was kept). */
+  readonly bytes: number;
 }
 
 /** What a routes directory may hold in all (limits.ts). */
@@ -234,12 +236,15 @@ export class RouteDirLoader {
     } catch (err) {
       return this.failDir(this.unreadable(this.dir, 'routes directory', err));
     }
-    const tooBig = this.dirBounds(names);
-    if (tooBig !== undefined) return this.failDir(tooBig);
+    if (names.length > this.bounds.files)
+      return this.failDir(
+        this.dirTooLarge(`${names.length} route files, more than ${this.bounds.files}`),
+      );
     const next = new Map<string, CachedFile>();
     let parsed = 0;
     let reused = 0;
     let routes = 0;
+    let bytes = 0;
     const changed: string[] = [];
     let slice = performance.now();
     for (const [i, name] of names.entries()) {
@@ -252,6 +257,14 @@ export class RouteDirLoader {
       if (this.cache.get(path)?.result !== file.result) changed.push(path);
       next.set(path, file);
       routes += file.result.routes.length;
+      bytes += file.bytes;
+      // Each file is bounded (maxBytes), so at most one file's worth is read past the bound.
+      if (bytes > this.bounds.bytes)
+        return this.failDir(
+          this.dirTooLarge(
+            `more than ${this.bounds.bytes} bytes of route files (${bytes} by ${name})`,
+          ),
+        );
       if (routes > this.bounds.routes)
         return this.failDir(
           this.dirTooLarge(`more than ${this.bounds.routes} routes in all (${routes} by ${name})`),
@@ -281,23 +294,30 @@ export class RouteDirLoader {
         return { file: cached, fresh: false };
       case 'unreadable':
         return {
-          file: { result: this.unreadable(path, 'route file', read.why), stamp: undefined },
+          file: {
+            result: this.unreadable(path, 'route file', read.why),
+            stamp: undefined,
+            bytes: 0,
+          },
           fresh: true,
         };
       case 'too-large': {
         const result = failed(path, `size:${read.size}`, [
           sizeDiagnostic(path, read.size, maxBytes),
         ]);
-        return { file: { result, stamp: undefined }, fresh: true };
+        return { file: { result, stamp: undefined, bytes: 0 }, fresh: true };
       }
       case 'read': {
         const stamp = stampOf(read.info, readAtNs);
         const hash = hashText(read.bytes);
         if (cached !== undefined && cached.result.hash === hash)
-          return { file: { result: cached.result, stamp }, fresh: false };
+          return {
+            file: { result: cached.result, stamp, bytes: read.bytes.length },
+            fresh: false,
+          };
         const text = read.bytes.toString('utf8');
         const result = { ...parseRouteDocument(path, text, this.options), hash };
-        return { file: { result, stamp }, fresh: true };
+        return { file: { result, stamp, bytes: read.bytes.length }, fresh: true };
       }
     }
   }
@@ -307,21 +327,6 @@ export class RouteDirLoader {
     const removed = [...this.cache.keys()];
     this.cache.clear();
     return { sources: [source], parsed: 0, reused: 0, changed: [this.dir], removed };
-  }
-
-  /** The directory's file count and total size against its bounds (one stat per file). */
-  private dirBounds(names: readonly string[]): SourceResult | undefined {
-    const { files, bytes: maxBytes } = this.bounds;
-    if (names.length > files)
-      return this.dirTooLarge(`${names.length} route files, more than ${files}`);
-    let bytes = 0;
-    for (const name of names) {
-      const info = statRouteFile(join(this.dir, name));
-      if (!('why' in info)) bytes += Number(info.size);
-    }
-    if (bytes > maxBytes)
-      return this.dirTooLarge(`${bytes} bytes of route files, more than ${maxBytes}`);
-    return undefined;
   }
 
   private dirTooLarge(why: string): SourceResult {

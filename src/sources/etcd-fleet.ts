@@ -78,8 +78,17 @@ export async function readFleet(client: Etcd3, prefix: string): Promise<FleetVie
     if (confirmed !== revision)
       held = { revision, reason: typeof hold.reason === 'string' ? hold.reason : 'held' };
   }
+  const speakers = (await readSpeakerRecords(client, prefix)).map((record) => ({
+    record,
+    converged: isConverged(record, revision),
+  }));
+  return { revision, held, speakers, converged: speakers.every((s) => s.converged) };
+}
+
+/** Every live speaker's record (unreadable ones left out), sorted by name: one range read. */
+export async function readSpeakerRecords(client: Etcd3, prefix: string): Promise<SpeakerRecord[]> {
   const raw = await client.getAll().prefix(statusPrefix(prefix)).strings();
-  const speakers: FleetSpeaker[] = [];
+  const records: SpeakerRecord[] = [];
   for (const text of Object.values(raw)) {
     let record: SpeakerRecord;
     try {
@@ -88,12 +97,9 @@ export async function readFleet(client: Etcd3, prefix: string): Promise<FleetVie
       continue;
     }
     if (record === null || typeof record !== 'object' || typeof record.name !== 'string') continue;
-    speakers.push({ record, converged: isConverged(record, revision) });
+    records.push(record);
   }
-  speakers.sort((a, b) =>
-    a.record.name < b.record.name ? -1 : a.record.name > b.record.name ? 1 : 0,
-  );
-  return { revision, held, speakers, converged: speakers.every((s) => s.converged) };
+  return records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 const GATE_STATES: ReadonlySet<string> = new Set<FleetGateState>([
@@ -119,8 +125,8 @@ export function healthOf(record: SpeakerRecord): FleetHealthRecord | undefined {
 }
 
 /** The speakers of a read as the fleet floor sees them (live: the record says it reaches etcd). */
-export function fleetPeers(view: FleetView): FleetPeer[] {
-  return view.speakers.map(({ record }) => {
+export function fleetPeers(records: readonly SpeakerRecord[]): FleetPeer[] {
+  return records.map((record) => {
     const health = healthOf(record);
     return {
       name: record.name,

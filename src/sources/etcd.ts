@@ -13,7 +13,7 @@ import { LogField, type Logger } from '../runtime/logger.js';
 import { DEFAULT_GUARD_POLICY, type GuardPolicy } from '../core/guard.js';
 import { droppedKeys, evaluateFleetGuard } from '../core/fleet-guard.js';
 import { apiSourceResult, type ApiRouteStore } from './api.js';
-import { confirmKey, readConfirm, readFleet } from './etcd-fleet.js';
+import { confirmKey, readConfirm, readSpeakerRecords } from './etcd-fleet.js';
 import { EtcdDocumentStore, type FleetHold } from './etcd-store.js';
 import type { ApiSource, OnSourceChange, ReplaceOutcome, SourceWatch } from './source.js';
 
@@ -207,10 +207,10 @@ export class EtcdApiSource implements ApiSource {
   private async fleetVerdict(routes: readonly Route[]): Promise<FleetHold | undefined> {
     const dropped = droppedKeys(this.current, routes);
     if (dropped === 0) return undefined;
-    const fleet = await readFleet(this.options.client, this.options.prefix);
-    const speakers = fleet.speakers.map((s) => ({
-      name: s.record.name,
-      announced: Number.isFinite(s.record.announcedCount) ? s.record.announcedCount : 0,
+    const records = await readSpeakerRecords(this.options.client, this.options.prefix);
+    const speakers = records.map((r) => ({
+      name: r.name,
+      announced: Number.isFinite(r.announcedCount) ? r.announcedCount : 0,
     }));
     const verdict = evaluateFleetGuard(
       dropped,

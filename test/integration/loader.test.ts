@@ -124,7 +124,7 @@ describe('RouteDirLoader bounds on the whole directory', () => {
 
   it.each([
     ['more files', { files: 2, bytes: 1e9, routes: 1e9 }, '3 route files, more than 2'],
-    ['more bytes', { files: 100, bytes: 100, routes: 1e9 }, 'bytes of route files, more than 100'],
+    ['more bytes', { files: 100, bytes: 100, routes: 1e9 }, 'more than 100 bytes of route files'],
     [
       'more routes',
       { files: 100, bytes: 1e9, routes: 4 },
