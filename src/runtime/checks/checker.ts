@@ -66,6 +66,27 @@ interface Running {
 export const DEFAULT_CHECK_CONCURRENCY = 32;
 
 /**
+ * A probe's result, or down at its timeout plus a grace (the probes bound their own I/O; this bounds
+ * what they do not: a maintenance-file or TLS file read that hangs on a FIFO or a dead mount).
+ */
+function withDeadline(
+  p: Promise<ProbeOutcome>,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<ProbeOutcome> {
+  let timer: TimerHandle | undefined;
+  const deadline = new Promise<ProbeOutcome>((resolve) => {
+    timer = clock.setTimeout(
+      () => resolve({ ok: false, reason: `timeout after ${timeoutMs}ms` }),
+      timeoutMs + 1000,
+    );
+  });
+  return Promise.race([p, deadline]).finally(() => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+  });
+}
+
+/**
  * Socket checks (tcp, http, dns) at once at most, whatever their load: each holds one file
  * descriptor while it runs (a hanging service holds it for the whole timeout).
  */
@@ -247,11 +268,17 @@ export class HealthChecker {
     const started = clock.now();
     let outcome: ProbeOutcome;
     try {
-      outcome = await (this.deps.probe ?? runProbe)(spec);
+      outcome = await withDeadline((this.deps.probe ?? runProbe)(spec), spec.timeoutMs, clock);
     } catch (err) {
       outcome = { ok: false, reason: `probe failed: ${(err as Error).message}` };
     }
-    if (this.stopped || this.checks.get(name) !== c || c.generation !== generation) return;
+    if (this.stopped || this.checks.get(name) !== c) return;
+    // The declaration changed while this probe ran: its result is stale, and the run scheduled
+    // for the new one was dropped as busy: run the new one now.
+    if (c.generation !== generation) {
+      this.schedule(name, 0);
+      return;
+    }
     const at = clock.now();
     const result: CheckResult = {
       ok: outcome.ok,

@@ -152,6 +152,45 @@ describe('HealthChecker', () => {
     checker.stop();
   });
 
+  it('runs a check edited while its probe runs (the stale result dropped, the new one run)', async () => {
+    const seen: number[] = [];
+    const checker = new HealthChecker({
+      clock: systemClock,
+      log: createSilentLogger(),
+      persisted: new Map(),
+      persist: () => undefined,
+      onChange: () => undefined,
+      probe: async (spec) => {
+        seen.push(spec.timeoutMs);
+        await new Promise((r) => setTimeout(r, 300));
+        return { ok: true, reason: 'connected' };
+      },
+    });
+    const slow = { ...BASE, name: 'svc', intervalMs: 10_000, fastIntervalMs: 10_000 };
+    checker.sync(new Map([['svc', slow]]));
+    await new Promise((r) => setTimeout(r, 100));
+    checker.sync(new Map([['svc', { ...slow, timeoutMs: 400 }]]));
+    await until(() => checker.status()[0]?.runs === 1, 2000);
+    checker.stop();
+    expect(seen).toEqual([300, 400]);
+  });
+
+  it('bounds a probe that never settles by its timeout', async () => {
+    const checker = new HealthChecker({
+      clock: systemClock,
+      log: createSilentLogger(),
+      persisted: new Map(),
+      persist: () => undefined,
+      onChange: () => undefined,
+      probe: () => new Promise(() => undefined),
+    });
+    checker.sync(new Map([['svc', { ...BASE, name: 'svc', timeoutMs: 50 }]]));
+    await until(() => (checker.status()[0]?.runs ?? 0) >= 1, 3000);
+    const [status] = checker.status();
+    checker.stop();
+    expect(JSON.stringify(status)).toContain('timeout after 50ms');
+  });
+
   it('runs at most `concurrency` exec probes at once', async () => {
     let running = 0;
     let most = 0;
