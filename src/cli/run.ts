@@ -84,7 +84,7 @@ options (flag > EXABGP_RECONCILER_<NAME> environment > default):
                            stays announced; 0 = off                         [1 with etcd]
   --health-concurrency N   exec health checks at once at most (socket checks:
                            sized from their timeouts, at least N, <= 512)  [32]
-  --health-flap-limit N/DUR  a check changing state more than N times within DUR
+  --health-flap-limit N/DUR  a check changing state more than N times within DUR (with a unit: 60s)
                            is held down (flap damping)                      [4/60s]
 fleet (see README "Running a fleet"):
   --speaker NAME           this speaker's name                              [host name]
@@ -298,6 +298,10 @@ function decideTrust(ledger: Ledger, instance: InstanceIdentity | null): LedgerT
 const ETCD_SELECTION =
   'a speaker selection cannot be stored in the fleet api source (etcd keeps one document for every speaker, so this entry would be announced by all of them): select speakers in route files';
 
+/** Why a PUT body's exec check is refused (E_HEALTH at its kind). */
+const API_EXEC =
+  'an exec check runs a command on the speaker: declare it in a route file (the right to PUT routes is not the right to run commands; in a fleet, on every speaker)';
+
 const TRUST_MESSAGE: Record<LedgerTrust, string> = {
   'same instance': 'same exabgp instance as the ledger: applying only the diff',
   'new instance': 'new exabgp instance: ledger reset, announcing the whole desired state',
@@ -475,8 +479,12 @@ async function runSession(
         ...(settings.bodyLimit === null ? {} : { bodyLimit: parseBodyLimit(settings.bodyLimit) }),
         // A PUT body selects entries as route files do; in etcd one document serves the whole
         // fleet and keeps no selection, so a selection there is refused, never announced everywhere.
-        bodyScope:
-          fleetParts === null ? { speaker: fleet.speaker } : { refuseSelection: ETCD_SELECTION },
+        bodyScope: {
+          ...(fleetParts === null
+            ? { speaker: fleet.speaker }
+            : { refuseSelection: ETCD_SELECTION }),
+          refuseExec: API_EXEC,
+        },
         ...(fleetParts === null
           ? {}
           : {

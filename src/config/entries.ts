@@ -87,6 +87,8 @@ export interface FleetScope {
    * (a PUT with etcd) cannot keep a selection, so one would be announced by every speaker.
    */
   readonly refuseSelection?: string;
+  /** Refuse every exec check (E_HEALTH with this reason): a document from the HTTP API. */
+  readonly refuseExec?: string;
 }
 
 /**
@@ -185,7 +187,7 @@ export function buildDocumentRoutes(
     fleet,
     defaultSelection: selectionOf(defaultsRaw),
     selected: true,
-    checks: documentChecks(doc as Raw, sink),
+    checks: documentChecks(doc as Raw, sink, fleet?.refuseExec),
     defaultsRaw,
   };
   if (doc.flows !== undefined) checksOfFlows.set(doc.flows, ctx.checks);

@@ -46,12 +46,24 @@ export function parseDuration(text: string): number | undefined {
 
 const DEFAULTS = { intervalMs: 5000, timeoutMs: 2000, rise: 3, fall: 3 };
 
-/** The named checks of a document (schema-valid), reporting bad values at `checks.<name>...`. */
-export function documentChecks(doc: Raw, sink: EntrySink): Map<string, CheckSpec> {
+/**
+ * The named checks of a document (schema-valid), reporting bad values at `checks.<name>...`.
+ * `refuseExec`: an exec check is an error with this reason (a document from the HTTP API, where
+ * the right to PUT routes must not be the right to run commands on the speaker).
+ */
+export function documentChecks(
+  doc: Raw,
+  sink: EntrySink,
+  refuseExec?: string,
+): Map<string, CheckSpec> {
   const out = new Map<string, CheckSpec>();
   const raw = doc['checks'];
   if (raw === undefined || raw === null || typeof raw !== 'object') return out;
   for (const [name, v] of Object.entries(raw as Raw)) {
+    if (refuseExec !== undefined && (v as Raw | null)?.['kind'] === 'exec') {
+      sink.report('E_HEALTH', 'error', ['checks', name, 'kind'], refuseExec);
+      continue;
+    }
     const spec = checkSpec(name, v as Raw, sink, ['checks', name]);
     if (spec !== undefined) out.set(name, spec);
   }

@@ -188,6 +188,21 @@ describe('speaker selections in a PUT body', () => {
   });
 });
 
+describe('exec checks in a PUT body', () => {
+  it('are refused at their kind (the right to PUT routes is not the right to run commands)', async () => {
+    h = makeHarness({}, { bodyScope: { refuseExec: 'declare it in a route file' } });
+    const res = await put(
+      'checks:\n  sh:\n    kind: exec\n    command: [/bin/true]\n' +
+        'routes:\n  - prefix: 192.0.2.0/24\n    next-hop: 10.0.0.1\n    health: sh\n',
+    );
+    expect(res.statusCode).toBe(422);
+    const d = res.json<{ diagnostics: { code: string; path: string; line: number }[] }>()
+      .diagnostics[0];
+    expect(d).toMatchObject({ code: 'E_HEALTH', path: 'checks.sh.kind', line: 3 });
+    expect(h.backend.apiRoutes).toEqual([]);
+  });
+});
+
 describe('ETag and If-Match on /v1/desired', () => {
   it('accepts a PUT whose If-Match is the current ETag, and changes the ETag', async () => {
     h = makeHarness();
