@@ -207,6 +207,9 @@ export class Reconciler implements ReconcilerHandle {
         shouldStop: () => this.stopping,
         progress: this.status.progress.start(id, log),
       }).finally(() => this.status.progress.finish());
+      // The fleet floor counts what this speaker announces: publish the gates as now applied.
+      const announcedNow = this.deps.ledger.announced;
+      this.deps.health?.refreshFleet((key) => announcedNow.has(key));
       // Off the critical path: the sources are stored once their lines are written and settled,
       // as the last applied desired state (used when the files are invalid at start-up).
       if (reload.fresh)

@@ -58,8 +58,17 @@ export function floorText(floor: HealthFloor): string {
 
 export class HealthRuntime {
   private readonly checker: HealthChecker;
-  private readonly persisted: ReadonlyMap<string, CheckState>;
+  /** The ledger's states, kept current: a check removed and declared again starts from its last. */
+  private readonly persisted: Map<string, CheckState>;
   private last: HealthView | undefined;
+  /** The last reconcile's view, to publish again once its plan is applied (refreshFleet). */
+  private lastFleet:
+    | {
+        readonly view: HealthView;
+        readonly desired: RouteSet;
+        readonly decisions: Map<RouteKey, { rib: string; decision: FleetDecision }>;
+      }
+    | undefined;
   private conflicts: readonly string[] = [];
   private readonly floor: HealthFloor;
   private reconcile: (reason: string) => void = () => undefined;
@@ -77,7 +86,7 @@ export class HealthRuntime {
     private readonly log: Logger,
     options: HealthRuntimeOptions = {},
   ) {
-    this.persisted = ledger.getHealthStates();
+    this.persisted = new Map(ledger.getHealthStates());
     this.floor = options.floor ?? DEFAULT_HEALTH_FLOOR;
     this.fleet = options.fleetFloor;
     // A read of the fleet that changes a held route's decision: reconcile (level-based).
@@ -89,7 +98,10 @@ export class HealthRuntime {
       clock,
       log,
       persisted: this.persisted,
-      persist: (name, state, now) => ledger.setHealthState(name, state, now),
+      persist: (name, state, now) => {
+        this.persisted.set(name, state);
+        ledger.setHealthState(name, state, now);
+      },
       onChange: (reason) => this.reconcile(reason),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(options.probe === undefined ? {} : { probe: options.probe }),
@@ -134,7 +146,10 @@ export class HealthRuntime {
           };
     const recovering = this.checker.recovering();
     const view = applyHealth(desired, states, this.floor, announced, mayWithdraw, recovering);
-    if (record && fleet !== undefined) this.recordFleet(view, desired, decisions, fleet);
+    if (record && fleet !== undefined) {
+      this.lastFleet = { view, desired, decisions };
+      this.recordFleet(view, desired, decisions, fleet, announced);
+    }
     if (record) {
       if (view.held > 0 && view.held !== this.last?.held)
         this.log.warn(
@@ -147,16 +162,29 @@ export class HealthRuntime {
   }
 
   /** Publish the gate states for the fleet; warn once per change of what the fleet floor holds. */
+  /**
+   * After a plan was applied (or not): publish the last view again against what the ledger
+   * announces now, so a route the fleet counts as open is one this speaker really announces.
+   */
+  refreshFleet(announced: (key: RouteKey) => boolean): void {
+    const last = this.lastFleet;
+    const fleet = this.fleet;
+    if (last === undefined || fleet === undefined) return;
+    this.recordFleet(last.view, last.desired, last.decisions, fleet, announced);
+  }
+
   private recordFleet(
     view: HealthView,
     desired: RouteSet,
     decisions: Map<RouteKey, { rib: string; decision: FleetDecision }>,
     fleet: FleetFloorLink,
+    announced: (key: RouteKey) => boolean,
   ): void {
     const states: [string, FleetGateState][] = [];
     for (const [key, g] of view.gated) {
       const r = desired.get(key);
-      if (r === undefined) continue;
+      // Only what this speaker announces now (a new route, or a plan the guard holds, is not).
+      if (r === undefined || !announced(key)) continue;
       const s = PUBLISHED[g.outcome];
       if (s !== undefined) states.push([ribKey(r), s]);
     }

@@ -14,7 +14,7 @@ import { encodeAttributes, routeKey, type Route, type RouteKey } from '../../../
 import type { Clock, TimerHandle } from '../../../src/runtime/clock.js';
 import { FleetFloorLink } from '../../../src/runtime/checks/fleet-floor-link.js';
 import { HealthRuntime } from '../../../src/runtime/checks/health-runtime.js';
-import { createLogger } from '../../../src/runtime/logger.js';
+import { createLogger, createSilentLogger } from '../../../src/runtime/logger.js';
 
 const SPEC: CheckSpec = {
   name: 'svc',
@@ -168,6 +168,27 @@ describe('the health runtime with the fleet floor', () => {
     expect(next.gated.get(routeKey(a))?.outcome).toBe('withdrawn');
     expect(link.record()).toEqual({ truncated: false, routes: {} });
     expect(health.status().routes['held-by-fleet-floor']).toBe(0);
+  });
+
+  it('publishes an open gate only for a route it announces now, and again once the plan is applied', () => {
+    const clock = fakeClock();
+    const link = new FleetFloorLink({ self: 's0', min: 1, settleMs: 1000, maxAgeMs: 5000 }, clock);
+    const states = new Map<string, CheckState>([['svc', 'up']]);
+    const written: string[] = [];
+    const ledger = {
+      getHealthStates: () => states,
+      setHealthState: (name: string) => void written.push(name),
+    };
+    const health = new HealthRuntime(ledger, clock, createSilentLogger(), {
+      floor: { count: 0 },
+      fleetFloor: link,
+      probe: () => new Promise(() => undefined),
+    });
+    // a new route (or a plan the guard holds): open, but not announced yet: not counted
+    health.view(desired, () => false, true);
+    expect(link.record()).toEqual({ truncated: false, routes: {} });
+    health.refreshFleet(() => true);
+    expect(link.record()).toEqual({ truncated: false, routes: { [K]: 'open' } });
   });
 
   it('holds when no other speaker is open, says why, and warns once', () => {
