@@ -8,6 +8,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { healthOf, readSpeakerRecords } from '../../src/sources/etcd-fleet.js';
+import { DEFAULT_ETCD_PREFIX } from '../../src/sources/fleet-settings.js';
 import { startEtcd, waitHealthy, type EtcdCluster } from '../integration/etcd-harness.js';
 import { baseRunArgs } from './harness/binaries.js';
 import { waitFor } from './harness/processes.js';
@@ -218,6 +220,24 @@ describeVersions('the fleet floor on three speakers', { needMain: true }, (binar
 
   it('holds a failing route while etcd is unreachable, and withdraws it once etcd is back', async () => {
     const cluster = etcd as EtcdCluster;
+    // Every speaker's record in etcd says P is open again. A gate that opened locally but whose
+    // `open` was not yet published keeps its earlier intent (the others never saw it open), so a
+    // close now would be decided on the last read (up to 5 s old) and withdraw: not the case here.
+    const client = cluster.client();
+    try {
+      await waitFor(
+        async () => {
+          const records = await readSpeakerRecords(client, DEFAULT_ETCD_PREFIX);
+          const open = records.filter(
+            (r) => healthOf(r)?.routes[`ipv4 unicast ${P.prefix}`] === 'open',
+          );
+          return open.length === 3 ? true : undefined;
+        },
+        { timeoutMs: 20_000, what: 'every speaker publishes P open' },
+      );
+    } finally {
+      client.close();
+    }
     await Promise.all(cluster.members.map((m) => cluster.stop(m)));
     await services[2]!.stop();
     // fall (2 s) and more than the view's 5 s age: the view is unknown, so the route is held
