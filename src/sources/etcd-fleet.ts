@@ -85,11 +85,16 @@ export async function readFleet(client: Etcd3, prefix: string): Promise<FleetVie
   return { revision, held, speakers, converged: speakers.every((s) => s.converged) };
 }
 
-/** Every live speaker's record (unreadable ones left out), sorted by name: one range read. */
+/**
+ * Every live speaker's record, sorted by name: one range read. Left out: unreadable records, and
+ * a record whose `name` is not its key's (a copy, or a writer speaking for another speaker: the
+ * fleet floor and the fleet guard would count one speaker twice, or a speaker that is gone).
+ */
 export async function readSpeakerRecords(client: Etcd3, prefix: string): Promise<SpeakerRecord[]> {
-  const raw = await client.getAll().prefix(statusPrefix(prefix)).strings();
+  const under = statusPrefix(prefix);
+  const raw = await client.getAll().prefix(under).strings();
   const records: SpeakerRecord[] = [];
-  for (const text of Object.values(raw)) {
+  for (const [key, text] of Object.entries(raw)) {
     let record: SpeakerRecord;
     try {
       record = JSON.parse(text) as SpeakerRecord;
@@ -97,6 +102,7 @@ export async function readSpeakerRecords(client: Etcd3, prefix: string): Promise
       continue;
     }
     if (record === null || typeof record !== 'object' || typeof record.name !== 'string') continue;
+    if (key !== `${under}${record.name}`) continue;
     records.push(record);
   }
   return records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -94,6 +94,19 @@ describe('gate states in speaker records', () => {
     await old.close();
     await odd.close();
   });
+
+  it("leaves out a record whose name is not its key's (one speaker counted twice)", async () => {
+    const a = new StatusPublisher(client, '/ff3', 'a', createSilentLogger(), 2);
+    const open = { truncated: false, routes: { [K]: 'open' as const } };
+    expect(await a.publish(record('a', open))).toBe(true);
+    // a copy of a's record under b's key, and a record naming a speaker whose key is another
+    await client.put('/ff3/status/b').value(JSON.stringify(record('a', open)));
+    await client.put('/ff3/status/c').value(JSON.stringify(record('c/x', open)));
+    const peers = fleetPeers(await readSpeakerRecords(client, '/ff3'));
+    expect(peers.map((p) => p.name)).toEqual(['a']);
+    await client.delete().prefix('/ff3/');
+    await a.close();
+  });
 });
 
 describe('healthOf', () => {
