@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Projects: fast tests (unit, property, golden, integration, CLI), the /ui page in headless
@@ -37,8 +38,8 @@ export default defineConfig({
           testTimeout: 20_000,
           // vitest's default is one worker per core minus one: 1 on a 2-core machine, which ran
           // the 105 files one at a time (204 s); two at a time take 136 s (they wait on child
-          // processes and etcd as much as they compute)
-          maxWorkers: 2,
+          // processes and etcd as much as they compute). At least 2, the default beyond.
+          maxWorkers: Math.max(2, availableParallelism() - 1),
         },
       },
       {
